@@ -1,0 +1,35 @@
+"""`python -m app`: load settings, configure logging, serve."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from pydantic import ValidationError
+
+from app.lifecycle import serve
+from app.observability.logging import configure_logging
+from app.settings import Settings, describe_errors
+
+
+def main() -> int:
+    """Exit code 2 with one line naming the bad variable if the configuration is invalid."""
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(describe_errors(error), file=sys.stderr)  # noqa: T201 - logging is not set up yet
+        return 2
+    configure_logging(level=settings.log_level, log_format=settings.log_format)
+    try:
+        import uvloop  # noqa: PLC0415 - optional: absent on Windows
+    except ImportError:
+        loop_factory = None
+    else:
+        loop_factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(serve(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""Domain errors, raised by the repository and by parsing; only problems.py maps them to HTTP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DomainError(Exception):
+    """Base of every error a client can cause or observe."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One invalid input: a JSON Pointer into the body (as in RFC 9457's example) or a parameter."""
+
+    detail: str
+    pointer: str | None = None
+    parameter: str | None = None
+
+
+class InvalidRequest(DomainError):
+    """The request parsed, but its content is invalid (422)."""
+
+    def __init__(self, detail: str, errors: list[FieldError]) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+
+class MalformedJson(DomainError):
+    """The body is not a JSON document (400)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class BodyReadTimeout(DomainError):
+    """The client sent its body too slowly (408)."""
+
+
+class UserNotFound(DomainError):
+    """No user has the requested id (404)."""
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(f"user {user_id} does not exist")
+        self.user_id = user_id
+
+
+class UserExists(DomainError):
+    """A user with that id already exists (409)."""
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(f"user {user_id} already exists")
+        self.user_id = user_id
+
+
+class DatabaseUnavailable(DomainError):
+    """The database did not answer within the configured timeout (503)."""

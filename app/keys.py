@@ -1,0 +1,22 @@
+"""Every typed application key, in one place."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from pymongo import AsyncMongoClient
+
+    from app.observability.health import Readiness
+    from app.observability.metrics import Metrics
+    from app.settings import Settings
+    from app.users.repository import UserRepository
+
+SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
+READINESS: web.AppKey[Readiness] = web.AppKey("readiness")
+MONGO_CLIENT: web.AppKey[AsyncMongoClient[dict[str, Any]]] = web.AppKey("mongo_client")
+USERS: web.AppKey[UserRepository] = web.AppKey("users")
+OPENAPI_DOCUMENT: web.AppKey[bytes] = web.AppKey("openapi_document")

@@ -1,0 +1,51 @@
+"""The composition root: create_app() wires settings, middlewares, routes and resources."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import orjson
+from aiohttp import web
+from prometheus_client.aiohttp import make_aiohttp_handler
+
+from app import keys
+from app.db import mongo_client_context
+from app.observability.health import Readiness, get_healthz, get_readyz
+from app.observability.metrics import Metrics
+from app.observability.middleware import make_observability_middleware
+from app.openapi import build_openapi
+from app.problems import problems_middleware
+from app.users.routes import user_routes
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+
+
+async def get_openapi(request: web.Request) -> web.Response:
+    """GET /openapi.json."""
+    return web.Response(body=request.app[keys.OPENAPI_DOCUMENT], content_type="application/json")
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the application; no I/O happens until it starts."""
+    metrics = Metrics()
+    app = web.Application(
+        client_max_size=settings.max_body_bytes,
+        # Outermost first: observability sees the status problems_middleware produced.
+        middlewares=[make_observability_middleware(metrics), problems_middleware],
+    )
+    app[keys.SETTINGS] = settings
+    app[keys.METRICS] = metrics
+    app[keys.READINESS] = Readiness(cache_seconds=settings.readiness_cache_seconds)
+    app[keys.OPENAPI_DOCUMENT] = orjson.dumps(build_openapi())
+    app.cleanup_ctx.append(mongo_client_context)
+    app.add_routes(
+        [
+            *user_routes(),
+            web.get("/healthz", get_healthz),
+            web.get("/readyz", get_readyz),
+            web.get("/metrics", make_aiohttp_handler(metrics.registry)),
+            web.get("/openapi.json", get_openapi),
+        ]
+    )
+    return app

@@ -1,0 +1,1 @@
+"""Logs, metrics, request tracing and health endpoints."""

@@ -1,0 +1,53 @@
+"""Structured logs: one JSON object per line on stdout, stdlib loggers included."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TYPE_CHECKING
+
+import orjson
+import structlog
+
+if TYPE_CHECKING:
+    from structlog.typing import Processor
+
+
+def _dumps(event: object, **_: object) -> str:
+    return orjson.dumps(event, default=str).decode()
+
+
+def configure_logging(*, level: str, log_format: str) -> None:
+    """Route structlog and stdlib logging (aiohttp, pymongo) through one renderer."""
+    level_number = logging.getLevelNamesMapping()[level.upper()]
+    shared: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
+    ]
+    renderer: Processor
+    if log_format == "json":
+        shared.append(structlog.processors.format_exc_info)
+        renderer = structlog.processors.JSONRenderer(serializer=_dumps)
+    else:
+        renderer = structlog.dev.ConsoleRenderer()
+
+    structlog.configure(
+        processors=[*shared, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(level_number),
+        logger_factory=structlog.WriteLoggerFactory(file=sys.stdout),
+        cache_logger_on_first_use=True,
+    )
+
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level_number)
+    # PyMongo logs every command at DEBUG; that is a firehose, not a debug aid.
+    logging.getLogger("pymongo").setLevel(max(level_number, logging.INFO))

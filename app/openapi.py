@@ -1,0 +1,200 @@
+"""The OpenAPI 3.1 document: operations listed here, schemas generated from the models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import TypeAdapter
+
+from app import __version__
+from app.errors import FieldError  # noqa: TC001 - pydantic reads Problem's annotations
+from app.problems import PROBLEM_CONTENT_TYPE
+from app.users.models import MAX_USER_ID, User, UserCreate, UserPage, UserReplace
+from app.users.routes import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+_REF = "#/components/schemas/{model}"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """RFC 9457 problem details; `errors` lists invalid fields on 422."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """Probe answer; `reason` says why the service is not ready."""
+
+    status: Literal["ok", "ready", "not_ready"]
+    reason: str | None = None
+
+
+def _schemas() -> dict[str, Any]:
+    adapters: list[tuple[str, Literal["validation", "serialization"], TypeAdapter[Any]]] = [
+        ("UserCreate", "validation", TypeAdapter(UserCreate)),
+        ("UserReplace", "validation", TypeAdapter(UserReplace)),
+        ("User", "serialization", TypeAdapter(User)),
+        ("UserPage", "serialization", TypeAdapter(UserPage)),
+        ("Problem", "serialization", TypeAdapter(Problem)),
+        ("Health", "serialization", TypeAdapter(Health)),
+    ]
+    _, definitions = TypeAdapter.json_schemas(
+        [(name, mode, adapter) for name, mode, adapter in adapters], ref_template=_REF
+    )
+    return dict(definitions["$defs"])
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": _REF.format(model=name)}
+
+
+def _json(
+    schema: dict[str, Any], description: str, media: str = "application/json"
+) -> dict[str, Any]:
+    return {"description": description, "content": {media: {"schema": schema}}}
+
+
+def _problems(*statuses: int) -> dict[str, Any]:
+    descriptions = {
+        400: "Malformed JSON.",
+        404: "No such user, or no such route.",
+        409: "A user with this id already exists.",
+        413: "The body exceeds MAX_BODY_BYTES.",
+        422: "Invalid fields, parameters or ids.",
+        503: "The database is unavailable; retry after Retry-After seconds.",
+    }
+    return {
+        str(status): _json(_ref("Problem"), descriptions[status], PROBLEM_CONTENT_TYPE)
+        for status in statuses
+    }
+
+
+_ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_USER_ID}
+_PATH_ID = {"name": "id", "in": "path", "required": True, "schema": _ID_SCHEMA}
+_BODY_CREATE = {"required": True, "content": {"application/json": {"schema": _ref("UserCreate")}}}
+_BODY_REPLACE = {"required": True, "content": {"application/json": {"schema": _ref("UserReplace")}}}
+
+
+def _paths() -> dict[str, Any]:
+    user = _json(_ref("User"), "The user.")
+    return {
+        "/users": {
+            "post": {
+                "operationId": "createUser",
+                "summary": "Create a user with a client-chosen id.",
+                "requestBody": _BODY_CREATE,
+                "responses": {
+                    "201": {
+                        **_json(_ref("User"), "Created."),
+                        "headers": {"Location": {"schema": {"type": "string"}}},
+                    },
+                    **_problems(400, 409, 413, 422, 503),
+                },
+            },
+            "get": {
+                "operationId": "listUsers",
+                "summary": "A page of users in id order, or one user with ?id=N.",
+                "parameters": [
+                    {
+                        "name": "id",
+                        "in": "query",
+                        "schema": _ID_SCHEMA,
+                        "description": "Look up one user (then no other parameter is allowed).",
+                    },
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": MAX_PAGE_SIZE,
+                            "default": DEFAULT_PAGE_SIZE,
+                        },
+                    },
+                    {
+                        "name": "after",
+                        "in": "query",
+                        "schema": _ID_SCHEMA,
+                        "description": "The `next_after` of the previous page.",
+                    },
+                ],
+                "responses": {
+                    "200": _json(
+                        {"anyOf": [_ref("UserPage"), _ref("User")]}, "A page, or the user."
+                    ),
+                    **_problems(404, 422, 503),
+                },
+            },
+        },
+        "/users/{id}": {
+            "parameters": [_PATH_ID],
+            "get": {
+                "operationId": "getUser",
+                "summary": "One user.",
+                "responses": {"200": user, **_problems(404, 422, 503)},
+            },
+            "put": {
+                "operationId": "replaceUser",
+                "summary": "Replace a user's name.",
+                "requestBody": _BODY_REPLACE,
+                "responses": {"200": user, **_problems(400, 404, 413, 422, 503)},
+            },
+            "delete": {
+                "operationId": "deleteUser",
+                "summary": "Delete a user.",
+                "responses": {"204": {"description": "Deleted."}, **_problems(404, 422, 503)},
+            },
+        },
+        "/healthz": {
+            "get": {
+                "operationId": "getLiveness",
+                "summary": "Liveness; never touches the database.",
+                "responses": {"200": _json(_ref("Health"), "Alive.")},
+            }
+        },
+        "/readyz": {
+            "get": {
+                "operationId": "getReadiness",
+                "summary": "Readiness: the database answers and no shutdown is under way.",
+                "responses": {
+                    "200": _json(_ref("Health"), "Ready."),
+                    "503": _json(_ref("Health"), "Not ready; see reason."),
+                },
+            }
+        },
+        "/metrics": {
+            "get": {
+                "operationId": "getMetrics",
+                "summary": "Prometheus exposition.",
+                "responses": {"200": _json({"type": "string"}, "Metrics.", "text/plain")},
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "operationId": "getOpenApi",
+                "summary": "This document.",
+                "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1 document.")},
+            }
+        },
+    }
+
+
+def build_openapi() -> dict[str, Any]:
+    """The whole document; pure computation, built once per app."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "users-api",
+            "version": __version__,
+            "description": "Users CRUD over MongoDB. Errors are RFC 9457 problem details.",
+            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
+        },
+        "paths": _paths(),
+        "components": {"schemas": _schemas()},
+    }

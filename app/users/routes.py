@@ -1,0 +1,89 @@
+"""HTTP handlers for /users: parse, call the repository, serialize."""
+
+from __future__ import annotations
+
+import orjson
+from aiohttp import web
+
+from app import keys
+from app.errors import FieldError, InvalidRequest
+from app.parsing import parse_int, parse_json, parse_user_id, query_values, read_body
+from app.users.models import UserCreate, UserReplace
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+_LOOKUP_QUERY = frozenset({"id"})
+_PAGE_QUERY = frozenset({"limit", "after"})
+
+
+def json_response(
+    payload: object, *, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    """Serialize dataclasses and UTC datetimes (as `...Z`) with orjson."""
+    return web.Response(
+        status=status,
+        body=orjson.dumps(payload, option=orjson.OPT_UTC_Z),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+async def _body(request: web.Request) -> bytes:
+    return await read_body(
+        request, timeout_seconds=request.app[keys.SETTINGS].body_read_timeout_seconds
+    )
+
+
+async def create_user(request: web.Request) -> web.Response:
+    """POST /users."""
+    user = parse_json(UserCreate, await _body(request))
+    stored = await request.app[keys.USERS].create(user)
+    return json_response(stored, status=201, headers={"Location": f"/users/{stored.id}"})
+
+
+async def get_user(request: web.Request) -> web.Response:
+    """GET /users/{id}."""
+    user_id = parse_user_id(request.match_info["id"])
+    return json_response(await request.app[keys.USERS].get(user_id))
+
+
+async def list_users(request: web.Request) -> web.Response:
+    """GET /users: one page in id order, or the seed's lookup form `GET /users?id=N`."""
+    if "id" in request.query:
+        query = query_values(request.query, allowed=_LOOKUP_QUERY)
+        return json_response(await request.app[keys.USERS].get(parse_user_id(query["id"])))
+    query = query_values(request.query, allowed=_PAGE_QUERY)
+    limit = DEFAULT_PAGE_SIZE
+    if "limit" in query:
+        limit = parse_int(query["limit"], parameter="limit", minimum=1, maximum=MAX_PAGE_SIZE)
+    after = parse_user_id(query["after"], parameter="after") if "after" in query else None
+    return json_response(await request.app[keys.USERS].list_page(after=after, limit=limit))
+
+
+async def replace_user(request: web.Request) -> web.Response:
+    """PUT /users/{id}: replaces the name; the id itself never changes."""
+    user_id = parse_user_id(request.match_info["id"])
+    replacement = parse_json(UserReplace, await _body(request))
+    if replacement.id is not None and replacement.id != user_id:
+        detail = f"must equal the id in the path ({user_id}) or be left out"
+        raise InvalidRequest(
+            "the body's id does not match the path", [FieldError(pointer="#/id", detail=detail)]
+        )
+    return json_response(await request.app[keys.USERS].replace(user_id, replacement))
+
+
+async def delete_user(request: web.Request) -> web.Response:
+    """DELETE /users/{id}."""
+    await request.app[keys.USERS].delete(parse_user_id(request.match_info["id"]))
+    return web.Response(status=204)
+
+
+def user_routes() -> list[web.RouteDef]:
+    """The /users route table; the OpenAPI document and its test follow it."""
+    return [
+        web.post("/users", create_user),
+        web.get("/users", list_users),
+        web.get("/users/{id}", get_user),
+        web.put("/users/{id}", replace_user),
+        web.delete("/users/{id}", delete_user),
+    ]

@@ -1,0 +1,1 @@
+"""Test harness: one module per real dependency the suite starts."""

@@ -1,0 +1,65 @@
+"""A real FerretDB (MongoDB wire protocol, SQLite backend) as a child process."""
+
+from __future__ import annotations
+
+import subprocess
+from typing import TYPE_CHECKING
+
+from tests.support.ports import free_port, wait_for_port
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+START_TIMEOUT_SECONDS = 15.0
+
+
+class FerretDB:
+    """One FerretDB server; stop() and start() again keep its port and data (outage drills)."""
+
+    def __init__(self, binary: Path, data_dir: Path, *, port: int | None = None) -> None:
+        self.binary = binary
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def uri(self) -> str:
+        """Connection string for clients on this machine."""
+        return f"mongodb://127.0.0.1:{self.port}/"
+
+    def start(self) -> None:
+        """Start and wait until it accepts connections, or raise with its log."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = self.data_dir / "ferretdb.log"
+        self._process = subprocess.Popen(
+            [
+                str(self.binary),
+                "--handler=sqlite",
+                f"--sqlite-url=file:{self.data_dir}/",
+                f"--state-dir={self.data_dir}",
+                f"--listen-addr=127.0.0.1:{self.port}",
+                "--debug-addr=-",
+                "--telemetry=disable",
+                "--log-level=warn",
+            ],
+            stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        if not wait_for_port(self.port, timeout=START_TIMEOUT_SECONDS):
+            self.stop()
+            raise RuntimeError(
+                f"FerretDB did not listen on port {self.port} within {START_TIMEOUT_SECONDS}s; "
+                f"log:\n{log.read_text(errors='replace')[-2000:]}"
+            )
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL after 10 s)."""
+        if self._process is None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._process = None
