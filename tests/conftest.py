@@ -21,7 +21,7 @@ def ferretdb_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if external:
         yield external
         return
-    binary = find_tool("ferretdb", make_target="test")
+    binary = find_tool("ferretdb", install_hint="run `make test`, which installs it")
     server = FerretDB(binary, tmp_path_factory.mktemp("ferretdb"))
     server.start()
     yield server.uri

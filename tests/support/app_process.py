@@ -49,13 +49,10 @@ class AppProcess:
 
     def start(self) -> None:
         """Start the process (from the repository root, as WORKDIR is in the image)."""
-        self.process = subprocess.Popen(
-            self.argv,
-            cwd=REPO_ROOT,
-            env=self.env,
-            stdout=self.log_path.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
+        with self.log_path.open("wb") as output:
+            self.process = subprocess.Popen(
+                self.argv, cwd=REPO_ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT
+            )
 
     def wait_until(self, path: str, status: int, *, timeout: float = 15.0) -> float:
         """Seconds until GET path answers the status; fails with the log if it never does."""

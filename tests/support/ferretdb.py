@@ -31,20 +31,18 @@ class FerretDB:
         """Start and wait until it accepts connections, or raise with its log."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.data_dir / "ferretdb.log"
-        self._process = subprocess.Popen(
-            [
-                str(self.binary),
-                "--handler=sqlite",
-                f"--sqlite-url=file:{self.data_dir}/",
-                f"--state-dir={self.data_dir}",
-                f"--listen-addr=127.0.0.1:{self.port}",
-                "--debug-addr=-",
-                "--telemetry=disable",
-                "--log-level=warn",
-            ],
-            stdout=log.open("ab"),
-            stderr=subprocess.STDOUT,
-        )
+        argv = [
+            str(self.binary),
+            "--handler=sqlite",
+            f"--sqlite-url=file:{self.data_dir}/",
+            f"--state-dir={self.data_dir}",
+            f"--listen-addr=127.0.0.1:{self.port}",
+            "--debug-addr=-",
+            "--telemetry=disable",
+            "--log-level=warn",
+        ]
+        with log.open("ab") as output:
+            self._process = subprocess.Popen(argv, stdout=output, stderr=subprocess.STDOUT)
         if not wait_for_port(self.port, timeout=START_TIMEOUT_SECONDS):
             self.stop()
             raise RuntimeError(

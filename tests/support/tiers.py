@@ -25,12 +25,12 @@ def unavailable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-def find_tool(name: str, *, make_target: str) -> Path:
-    """A tool from .tools/bin or PATH, else skip/fail naming the make target that installs it."""
+def find_tool(name: str, *, install_hint: str) -> Path:
+    """A tool from .tools/bin or PATH, else skip/fail saying how to install it."""
     local = TOOLS_BIN / name
     if local.is_file():
         return local
     found = shutil.which(name)
     if found is None:
-        unavailable(f"{name} is not installed; run `make {make_target}`")
+        unavailable(f"{name} is not installed; {install_hint}")
     return Path(found)
