@@ -1,0 +1,193 @@
+{{/*
+Names, labels and the wiring shared by several templates. Each workload of the chart has
+its own app.kubernetes.io/name (users-api, mongodb, mongo-express) and selectors use only
+name + instance, as in the Kubernetes "recommended labels" example of an app and its database.
+*/}}
+
+{{/* Chart name, or nameOverride. */}}
+{{- define "users-api.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Full name of the release's resources, truncated to 63 characters (DNS label limit).
+If the release name already contains the chart name it is used as is.
+*/}}
+{{- define "users-api.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Chart name and version, for the helm.sh/chart label. */}}
+{{- define "users-api.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels on every object of the release, besides the selector labels. */}}
+{{- define "users-api.commonLabels" -}}
+helm.sh/chart: {{ include "users-api.chart" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: {{ include "users-api.name" . }}
+{{- end }}
+
+{{/* Selector labels of the app pods. */}}
+{{- define "users-api.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "users-api.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/* Labels of the app's objects. */}}
+{{- define "users-api.labels" -}}
+{{ include "users-api.selectorLabels" . }}
+app.kubernetes.io/component: api
+{{ include "users-api.commonLabels" . }}
+{{- end }}
+
+{{/*
+Workload names must stay distinct or one Service would select another workload's pods.
+*/}}
+{{- define "users-api.assertDistinctNames" -}}
+{{- if has (include "users-api.name" .) (list "mongodb" "mongo-express") }}
+{{- fail (printf "nameOverride %q collides with the bundled %s workload's name label; choose another name" (include "users-api.name" .) (include "users-api.name" .)) }}
+{{- end }}
+{{- end }}
+
+{{/* ServiceAccount of the app pods. */}}
+{{- define "users-api.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "users-api.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+Image reference from a dict with registry, repository, tag, digest.
+Usage: include "users-api.imageRef" (dict "image" .Values.image "defaultTag" .Chart.AppVersion)
+*/}}
+{{- define "users-api.imageRef" -}}
+{{- $repo := .image.repository }}
+{{- if .image.registry }}
+{{- $repo = printf "%s/%s" .image.registry .image.repository }}
+{{- end }}
+{{- $tag := .image.tag | default .defaultTag | toString }}
+{{- if .image.digest }}
+{{- printf "%s:%s@%s" $repo $tag .image.digest }}
+{{- else }}
+{{- printf "%s:%s" $repo $tag }}
+{{- end }}
+{{- end }}
+
+{{/* The app image. */}}
+{{- define "users-api.image" -}}
+{{- include "users-api.imageRef" (dict "image" .Values.image "defaultTag" .Chart.AppVersion) }}
+{{- end }}
+
+{{/* Seconds the kubelet waits after SIGTERM: the app's delay + drain timeout + margin. */}}
+{{- define "users-api.terminationGracePeriodSeconds" -}}
+{{- add .Values.shutdown.delaySeconds .Values.shutdown.timeoutSeconds .Values.shutdown.graceMarginSeconds }}
+{{- end }}
+
+{{/* ---------------------------------------------------------------- MongoDB */}}
+
+{{/* Base name of the bundled MongoDB objects. */}}
+{{- define "users-api.mongodb.fullname" -}}
+{{- printf "%s-mongodb" (include "users-api.fullname" . | trunc 55 | trimSuffix "-") }}
+{{- end }}
+
+{{/* Headless Service that governs the StatefulSet (stable pod DNS names). */}}
+{{- define "users-api.mongodb.headlessServiceName" -}}
+{{- printf "%s-headless" (include "users-api.mongodb.fullname" .) }}
+{{- end }}
+
+{{- define "users-api.mongodb.selectorLabels" -}}
+app.kubernetes.io/name: mongodb
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "users-api.mongodb.labels" -}}
+{{ include "users-api.mongodb.selectorLabels" . }}
+app.kubernetes.io/component: database
+{{ include "users-api.commonLabels" . }}
+{{- end }}
+
+{{- define "users-api.mongodb.image" -}}
+{{- include "users-api.imageRef" (dict "image" .Values.mongodb.image "defaultTag" .Values.mongodb.image.tag) }}
+{{- end }}
+
+{{/*
+Name of the Secret with the MongoDB credentials (bundled MongoDB): the chart's own, or
+mongodb.auth.existingSecret.
+*/}}
+{{- define "users-api.mongodb.secretName" -}}
+{{- default (include "users-api.mongodb.fullname" .) .Values.mongodb.auth.existingSecret }}
+{{- end }}
+
+{{/*
+Secret name and key that hold the app's MONGODB_URI, for every way of running the chart.
+Fails with a message naming the keys to set when MongoDB is external and no URI was given.
+*/}}
+{{- define "users-api.uriSecretName" -}}
+{{- if .Values.mongodb.enabled }}
+{{- include "users-api.mongodb.secretName" . }}
+{{- else if .Values.externalMongodb.existingSecret }}
+{{- .Values.externalMongodb.existingSecret }}
+{{- else }}
+{{- $_ := required "mongodb.enabled=false needs a connection string: set externalMongodb.uri, or externalMongodb.existingSecret (and externalMongodb.existingSecretKey)" .Values.externalMongodb.uri }}
+{{- printf "%s-mongodb-uri" (include "users-api.fullname" . | trunc 51 | trimSuffix "-") }}
+{{- end }}
+{{- end }}
+
+{{- define "users-api.uriSecretKey" -}}
+{{- if .Values.mongodb.enabled }}
+{{- .Values.mongodb.auth.secretKeys.uri }}
+{{- else if .Values.externalMongodb.existingSecret }}
+{{- .Values.externalMongodb.existingSecretKey }}
+{{- else }}
+{{- "mongodb-uri" }}
+{{- end }}
+{{- end }}
+
+{{/*
+Digest of every value that determines the content of the connection Secret. The chart's
+generated passwords never change after install (lookup keeps them), so hashing the inputs
+instead of the rendered Secret keeps the checksum stable between `helm install` and later
+upgrades, yet rolls the pods when an operator changes a password, URI or Secret name.
+*/}}
+{{- define "users-api.secretChecksum" -}}
+{{- $inputs := dict "mongodbEnabled" .Values.mongodb.enabled "auth" .Values.mongodb.auth "external" .Values.externalMongodb "database" .Values.config.database }}
+{{- toJson $inputs | sha256sum }}
+{{- end }}
+
+{{/* ---------------------------------------------------------------- mongo-express */}}
+
+{{- define "users-api.mongoExpress.fullname" -}}
+{{- printf "%s-mongo-express" (include "users-api.fullname" . | trunc 49 | trimSuffix "-") }}
+{{- end }}
+
+{{- define "users-api.mongoExpress.selectorLabels" -}}
+app.kubernetes.io/name: mongo-express
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "users-api.mongoExpress.labels" -}}
+{{ include "users-api.mongoExpress.selectorLabels" . }}
+app.kubernetes.io/component: admin-ui
+{{ include "users-api.commonLabels" . }}
+{{- end }}
+
+{{/* ---------------------------------------------------------------- helm test */}}
+
+{{- define "users-api.test.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "users-api.name" . }}-test
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
