@@ -1,0 +1,117 @@
+"""The image tier: a Docker engine, images built from the working tree, a FerretDB for them.
+
+The tests start no engine and build no base image: `make docker-engine` and
+`make standin-images` do (machine-level, as root; .ci/run calls both).
+Without them the tier skips locally and fails in CI. Builds reach PyPI the
+way the host does: host network, the host's /etc/hosts entries and its CA
+bundle as a BuildKit secret. Those are inputs of this harness only, never
+part of the Dockerfile.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.image.harness import LABEL_ARGS, Docker, bridge_gateway, host_entries
+from tests.support.ports import wait_for_port
+from tests.support.tiers import REPO_ROOT, find_tool, unavailable
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+
+
+@pytest.fixture(scope="session")
+def docker() -> Iterator[Docker]:
+    """The engine, with the stand-in base images as build arguments; containers removed after."""
+    # Debian's docker.io client has BuildKit built in; newer clients need buildx.
+    cli = os.environ.get("DOCKER") or shutil.which("/usr/bin/docker") or shutil.which("docker")
+    if cli is None:
+        unavailable("no docker CLI; run `make docker-engine` (as root)")
+    if subprocess.run([cli, "info"], capture_output=True, timeout=30, check=False).returncode:
+        unavailable("no Docker engine answers; run `make docker-engine` (as root)")
+    check = subprocess.run(
+        [REPO_ROOT / "scripts" / "build-standin-images", "--check"],
+        env={**os.environ, "DOCKER": cli},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if check.returncode:
+        unavailable(f"stand-in base images missing, run `make standin-images`: {check.stderr}")
+    flags = [f"--build-arg={line}" for line in check.stdout.split()]
+    flags += [f"--build-arg={key}={value}" for key, value in LABEL_ARGS.items()]
+    flags += ["--network=host", *host_entries()]
+    if CA_BUNDLE.is_file():
+        flags.append(f"--secret=id=ca-bundle,src={CA_BUNDLE}")
+    engine = Docker(cli=cli, build_flags=flags)
+    yield engine
+    engine.remove_containers()
+
+
+@pytest.fixture(scope="session")
+def prod_image(docker: Docker) -> str:
+    """The prod target, built from the working tree."""
+    docker.build(target="prod", tag="users-api-test:prod")
+    return "users-api-test:prod"
+
+
+@pytest.fixture(scope="session")
+def dev_image(docker: Docker) -> str:
+    """The dev target, built from the working tree."""
+    docker.build(target="dev", tag="users-api-test:dev")
+    return "users-api-test:dev"
+
+
+@pytest.fixture(scope="session")
+def container_mongodb_uri(
+    docker: Docker, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A FerretDB on the host's bridge address, so containers on the bridge reach it.
+
+    The session's `ferretdb_uri` listens on loopback, which a container with
+    its own network namespace cannot reach; publishing the app's port (the
+    way users run it) needs the container on the bridge.
+    """
+    binary = find_tool("ferretdb", install_hint="run `make test`, which installs it")
+    host = bridge_gateway(docker.cli)
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port = int(probe.getsockname()[1])
+    state = tmp_path_factory.mktemp("ferretdb-bridge")
+    argv = [
+        str(binary),
+        "--handler=sqlite",
+        f"--sqlite-url=file:{state}/",
+        f"--state-dir={state}",
+        f"--listen-addr={host}:{port}",
+        "--debug-addr=-",
+        "--telemetry=disable",
+        "--log-level=warn",
+    ]
+    with (state / "ferretdb.log").open("ab") as log:
+        server = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        if not wait_for_port(port, timeout=15, host=host):
+            pytest.fail(f"FerretDB did not listen on {host}:{port}; see {state}/ferretdb.log")
+        yield f"mongodb://{host}:{port}/"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def app_env(container_mongodb_uri: str) -> dict[str, str]:
+    """A container's environment: a database of its own, so tests never see each other's data."""
+    database = f"image_{uuid.uuid4().hex[:16]}"
+    return {"MONGODB_URI": container_mongodb_uri, "MONGODB_DATABASE": database}
