@@ -11,6 +11,7 @@
 # stand-ins (scripts/build-standin-images). The venv is built on the same base
 # as the runtime stages, so its interpreter symlinks resolve in both.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+# Keep in step with UV_VERSION in the Makefile (make image passes it).
 ARG UV_IMAGE=ghcr.io/astral-sh/uv:0.13.8
 
 FROM ${UV_IMAGE} AS uv
@@ -31,8 +32,7 @@ ENV UV_PROJECT_ENVIRONMENT=/opt/venv \
     UV_PYTHON=python3 \
     UV_PYTHON_DOWNLOADS=never \
     UV_COMPILE_BYTECODE=1 \
-    UV_LINK_MODE=copy \
-    UV_FROZEN=1
+    UV_LINK_MODE=copy
 # The optional secret `ca-bundle` lets builds behind a TLS-intercepting proxy
 # trust it for this step only; it never lands in a layer.
 RUN --mount=type=cache,target=/root/.cache/uv \
@@ -40,7 +40,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=bind,source=uv.lock,target=/app/uv.lock \
     --mount=type=secret,id=ca-bundle \
     if [ -f /run/secrets/ca-bundle ]; then export SSL_CERT_FILE=/run/secrets/ca-bundle; fi; \
-    uv sync --no-dev --no-install-project
+    uv sync --frozen --no-dev --no-install-project
 
 # The auto-reloader (dependency group `reload`) on top of the prod venv.
 FROM venv-prod AS venv-dev
@@ -49,7 +49,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=bind,source=uv.lock,target=/app/uv.lock \
     --mount=type=secret,id=ca-bundle \
     if [ -f /run/secrets/ca-bundle ]; then export SSL_CERT_FILE=/run/secrets/ca-bundle; fi; \
-    uv sync --no-dev --group reload --no-install-project
+    uv sync --frozen --no-dev --group reload --no-install-project
 
 FROM python AS runtime
 ENV PATH=/opt/venv/bin:$PATH
