@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from pymongo import AsyncMongoClient
 
     from app.observability.health import Readiness
+    from app.observability.inflight import InFlight
     from app.observability.metrics import Metrics
     from app.settings import Settings
     from app.users.repository import UserRepository
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 READINESS: web.AppKey[Readiness] = web.AppKey("readiness")
+IN_FLIGHT: web.AppKey[InFlight] = web.AppKey("in_flight")
 MONGO_CLIENT: web.AppKey[AsyncMongoClient[dict[str, Any]]] = web.AppKey("mongo_client")
 USERS: web.AppKey[UserRepository] = web.AppKey("users")
 OPENAPI_DOCUMENT: web.AppKey[bytes] = web.AppKey("openapi_document")

@@ -2,8 +2,8 @@
 
 SIGTERM -> readiness 503 at once -> keep serving for SHUTDOWN_DELAY_SECONDS
 (endpoints controllers and load balancers stop routing here) -> stop
-accepting -> let in-flight requests finish within SHUTDOWN_TIMEOUT_SECONDS
--> close the database client -> exit 0.
+accepting -> let in-flight requests finish within SHUTDOWN_TIMEOUT_SECONDS,
+uploads included -> close connections and the database client -> exit 0.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ async def serve(settings: Settings) -> None:
         app,
         handle_signals=False,
         access_log=None,  # the observability middleware writes the access log
-        shutdown_timeout=settings.shutdown_timeout_seconds,
+        # serve() drains first; this is only how long overruns get to observe
+        # their cancellation (0 would mean "wait forever" to aiohttp).
+        shutdown_timeout=1.0,
     )
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port, reuse_address=True)
@@ -44,11 +46,20 @@ async def serve(settings: Settings) -> None:
         loop.add_signal_handler(signum, stop.set)
     await stop.wait()
 
+    timeout = settings.shutdown_timeout_seconds
     app[keys.READINESS].shutting_down = True
     logger.info("shutdown_started", delay_seconds=settings.shutdown_delay_seconds)
     await asyncio.sleep(settings.shutdown_delay_seconds)
-    logger.info("draining", timeout_seconds=settings.shutdown_timeout_seconds)
-    # Stops listening, closes idle keep-alive connections, waits for running
-    # handlers up to shutdown_timeout, then runs the cleanup contexts.
+    await site.stop()
+    in_flight = app[keys.IN_FLIGHT]
+    logger.info("draining", requests=in_flight.count, timeout_seconds=timeout)
+    try:
+        async with asyncio.timeout(timeout):
+            await in_flight.wait_idle()
+        drained = True
+    except TimeoutError:
+        drained = False
+    # Closes the (now idle) connections, cancels whatever overran the
+    # timeout, then runs the cleanup contexts (the database client).
     await runner.cleanup()
-    logger.info("shutdown_complete")
+    logger.info("shutdown_complete", drained=drained)

@@ -11,6 +11,7 @@ from prometheus_client.aiohttp import make_aiohttp_handler
 from app import keys
 from app.db import mongo_client_context
 from app.observability.health import Readiness, get_healthz, get_readyz
+from app.observability.inflight import InFlight
 from app.observability.metrics import Metrics
 from app.observability.middleware import make_observability_middleware
 from app.openapi import build_openapi
@@ -29,14 +30,20 @@ async def get_openapi(request: web.Request) -> web.Response:
 def create_app(settings: Settings) -> web.Application:
     """Build the application; no I/O happens until it starts."""
     metrics = Metrics()
+    in_flight = InFlight()
+    readiness = Readiness(cache_seconds=settings.readiness_cache_seconds)
+    observability = make_observability_middleware(
+        metrics=metrics, in_flight=in_flight, readiness=readiness
+    )
     app = web.Application(
         client_max_size=settings.max_body_bytes,
         # Outermost first: observability sees the status problems_middleware produced.
-        middlewares=[make_observability_middleware(metrics), problems_middleware],
+        middlewares=[observability, problems_middleware],
     )
     app[keys.SETTINGS] = settings
     app[keys.METRICS] = metrics
-    app[keys.READINESS] = Readiness(cache_seconds=settings.readiness_cache_seconds)
+    app[keys.IN_FLIGHT] = in_flight
+    app[keys.READINESS] = readiness
     app[keys.OPENAPI_DOCUMENT] = orjson.dumps(build_openapi())
     app.cleanup_ctx.append(mongo_client_context)
     app.add_routes(

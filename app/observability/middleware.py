@@ -14,6 +14,8 @@ from aiohttp import web
 if TYPE_CHECKING:
     from aiohttp.typedefs import Handler, Middleware
 
+    from app.observability.health import Readiness
+    from app.observability.inflight import InFlight
     from app.observability.metrics import Metrics
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -31,9 +33,12 @@ def route_template(request: web.Request) -> str:
     return resource.canonical if resource is not None else UNMATCHED_ROUTE
 
 
-def make_observability_middleware(metrics: Metrics) -> Middleware:
+def make_observability_middleware(
+    *, metrics: Metrics, in_flight: InFlight, readiness: Readiness
+) -> Middleware:
     """Build the outermost middleware, so it sees the final status of every request."""
     access_log = structlog.get_logger("app.access")
+    metrics.requests_in_flight.set_function(lambda: in_flight.count)
 
     @web.middleware
     async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -42,7 +47,7 @@ def make_observability_middleware(metrics: Metrics) -> Middleware:
         method = request.method if request.method in _KNOWN_METHODS else "other"
         status = 500
         started = perf_counter()
-        metrics.requests_in_flight.inc()
+        in_flight.enter()
         with structlog.contextvars.bound_contextvars(request_id=request_id):
             try:
                 response = await handler(request)
@@ -56,10 +61,14 @@ def make_observability_middleware(metrics: Metrics) -> Middleware:
             else:
                 status = response.status
                 response.headers[REQUEST_ID_HEADER] = request_id
+                if readiness.shutting_down:
+                    # Close keep-alive connections so clients reconnect to pods
+                    # that are staying.
+                    response.force_close()
                 return response
             finally:
                 elapsed = perf_counter() - started
-                metrics.requests_in_flight.dec()
+                in_flight.leave()
                 route = route_template(request)
                 labels = (method, route, str(status))
                 metrics.requests.labels(*labels).inc()

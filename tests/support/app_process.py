@@ -7,28 +7,15 @@ import os
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from typing import TYPE_CHECKING, Any
 
+from tests.support.blocking_http import http_status
 from tests.support.tiers import REPO_ROOT
 
 if TYPE_CHECKING:
     import signal
     from collections.abc import Mapping
     from pathlib import Path
-
-
-def http_status(url: str, *, timeout: float = 2.0) -> int | None:
-    """The status of a GET, or None if nothing answered."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback
-            status: int = response.status
-            return status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return None
 
 
 class AppProcess:
