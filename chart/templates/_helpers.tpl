@@ -143,7 +143,7 @@ Fails with a message naming the keys to set when MongoDB is external and no URI 
 {{- .Values.externalMongodb.existingSecret }}
 {{- else }}
 {{- $_ := required "mongodb.enabled=false needs a connection string: set externalMongodb.uri, or externalMongodb.existingSecret (and externalMongodb.existingSecretKey)" .Values.externalMongodb.uri }}
-{{- printf "%s-mongodb-uri" (include "users-api.fullname" . | trunc 51 | trimSuffix "-") }}
+{{- printf "%s-external-mongodb" (include "users-api.fullname" . | trunc 46 | trimSuffix "-") }}
 {{- end }}
 {{- end }}
 
