@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import uuid
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.image.harness import LABEL_ARGS, Docker, bridge_gateway, host_entries
-from tests.support.ports import wait_for_port
+from tests.support.ferretdb import FerretDB
 from tests.support.tiers import REPO_ROOT, find_tool, unavailable
 
 if TYPE_CHECKING:
@@ -84,30 +83,12 @@ def container_mongodb_uri(
     way users run it) needs the container on the bridge.
     """
     binary = find_tool("ferretdb", install_hint="run `make test`, which installs it")
-    host = bridge_gateway(docker.cli)
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        port = int(probe.getsockname()[1])
-    state = tmp_path_factory.mktemp("ferretdb-bridge")
-    argv = [
-        str(binary),
-        "--handler=sqlite",
-        f"--sqlite-url=file:{state}/",
-        f"--state-dir={state}",
-        f"--listen-addr={host}:{port}",
-        "--debug-addr=-",
-        "--telemetry=disable",
-        "--log-level=warn",
-    ]
-    with (state / "ferretdb.log").open("ab") as log:
-        server = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        if not wait_for_port(port, timeout=15, host=host):
-            pytest.fail(f"FerretDB did not listen on {host}:{port}; see {state}/ferretdb.log")
-        yield f"mongodb://{host}:{port}/"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    server = FerretDB(
+        binary, tmp_path_factory.mktemp("ferretdb-bridge"), host=bridge_gateway(docker.cli)
+    )
+    server.start()
+    yield server.uri
+    server.stop()
 
 
 @pytest.fixture

@@ -16,16 +16,17 @@ START_TIMEOUT_SECONDS = 15.0
 class FerretDB:
     """One FerretDB server; stop() and start() again keep its port and data (outage drills)."""
 
-    def __init__(self, binary: Path, data_dir: Path, *, port: int | None = None) -> None:
+    def __init__(self, binary: Path, data_dir: Path, *, host: str = "127.0.0.1") -> None:
         self.binary = binary
         self.data_dir = data_dir
-        self.port = port or free_port()
+        self.host = host
+        self.port = free_port(host)
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def uri(self) -> str:
         """Connection string for clients on this machine."""
-        return f"mongodb://127.0.0.1:{self.port}/"
+        return f"mongodb://{self.host}:{self.port}/"
 
     def start(self) -> None:
         """Start and wait until it accepts connections, or raise with its log."""
@@ -36,18 +37,18 @@ class FerretDB:
             "--handler=sqlite",
             f"--sqlite-url=file:{self.data_dir}/",
             f"--state-dir={self.data_dir}",
-            f"--listen-addr=127.0.0.1:{self.port}",
+            f"--listen-addr={self.host}:{self.port}",
             "--debug-addr=-",
             "--telemetry=disable",
             "--log-level=warn",
         ]
         with log.open("ab") as output:
             self._process = subprocess.Popen(argv, stdout=output, stderr=subprocess.STDOUT)
-        if not wait_for_port(self.port, timeout=START_TIMEOUT_SECONDS):
+        if not wait_for_port(self.port, timeout=START_TIMEOUT_SECONDS, host=self.host):
             self.stop()
             raise RuntimeError(
-                f"FerretDB did not listen on port {self.port} within {START_TIMEOUT_SECONDS}s; "
-                f"log:\n{log.read_text(errors='replace')[-2000:]}"
+                f"FerretDB did not listen on {self.host}:{self.port} "
+                f"within {START_TIMEOUT_SECONDS}s; log:\n{log.read_text(errors='replace')[-2000:]}"
             )
 
     def stop(self) -> None:

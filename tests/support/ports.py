@@ -6,10 +6,10 @@ import socket
 import time
 
 
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port on that address that nobody listens on right now."""
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((host, 0))
         port: int = sock.getsockname()[1]
         return port
 
