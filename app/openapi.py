@@ -78,7 +78,11 @@ def _problems(*statuses: int) -> dict[str, Any]:
 _ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_USER_ID}
 _PATH_ID = {"name": "id", "in": "path", "required": True, "schema": _ID_SCHEMA}
 _BODY_CREATE = {"required": True, "content": {"application/json": {"schema": _ref("UserCreate")}}}
-_BODY_REPLACE = {"required": True, "content": {"application/json": {"schema": _ref("UserReplace")}}}
+_BODY_REPLACE = {
+    "required": True,
+    "description": "An `id`, when given, must equal the id in the path (else 422).",
+    "content": {"application/json": {"schema": _ref("UserReplace")}},
+}
 
 
 def _paths() -> dict[str, Any]:

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jsonschema  # type: ignore[import-untyped]  # no types-jsonschema in the dev group yet
+import jsonschema
 import kubernetes_validate
 import pytest
 
