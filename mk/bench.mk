@@ -1,0 +1,33 @@
+# Benchmarks and profiling (included by the Makefile). Never part of `make test`:
+# they take minutes, load the whole machine and their figures are not pass/fail.
+# Machine-level prerequisites (PostgreSQL and wrk from Debian) come from the
+# explicit `make bench-machine`; py-spy goes into its own venv under .tools/.
+
+PY_SPY_VERSION := 0.4.1
+BENCH_VENV := $(TOOLS)/bench-venv
+PY_SPY := $(BENCH_VENV)/bin/py-spy
+# e.g. BENCH_ARGS=--quick (2 s runs, writes nothing) or BENCH_ARGS='--duration 30'
+BENCH_ARGS ?=
+PROFILE_ARGS ?=
+
+##@ Benchmarks
+
+.PHONY: bench
+bench: deps $(FERRETDB) ## wrk vs raw PyMongo and bare aiohttp; writes bench/results/ and the README table
+	$(PYTHON) -m bench $(BENCH_ARGS)
+
+.PHONY: profile
+profile: deps $(FERRETDB) $(PY_SPY) ## py-spy the service under load; writes bench/results/profile.md
+	$(PYTHON) -m bench.profile --py-spy $(PY_SPY) $(PROFILE_ARGS)
+
+.PHONY: bench-machine
+bench-machine: ## Machine setup (root): apt-get install postgresql and wrk when missing
+	@if command -v wrk >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "bench-machine: wrk and PostgreSQL already installed"; \
+	else \
+		apt-get update && apt-get install -y postgresql wrk; \
+	fi
+
+$(PY_SPY):
+	python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check py-spy==$(PY_SPY_VERSION)
