@@ -34,6 +34,19 @@ async def read_body(request: web.Request, *, timeout_seconds: float) -> bytes:
         raise BodyReadTimeout from None
 
 
+async def continue_unless_too_large(request: web.Request) -> None:
+    """Expect: 100-continue handler that withholds the 100 when the body is over the limit.
+
+    The client then gets the 413 without uploading anything (aiohttp's default
+    handler always says 100, and its own errors would bypass problem+json).
+    """
+    too_large = (request.content_length or 0) > request.client_max_size
+    expects_continue = request.headers.get("Expect", "").lower() == "100-continue"
+    if expects_continue and not too_large and request.version >= (1, 1):
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        request.writer.output_size = 0  # the 100 is not part of the response size
+
+
 def _pointer(location: Iterable[int | str]) -> str:
     escaped = (str(part).replace("~", "~0").replace("/", "~1") for part in location)
     return "/".join(("#", *escaped))

@@ -7,7 +7,14 @@ from aiohttp import web
 
 from app import keys
 from app.errors import FieldError, InvalidRequest
-from app.parsing import parse_int, parse_json, parse_user_id, query_values, read_body
+from app.parsing import (
+    continue_unless_too_large,
+    parse_int,
+    parse_json,
+    parse_user_id,
+    query_values,
+    read_body,
+)
 from app.users.models import UserCreate, UserReplace
 
 DEFAULT_PAGE_SIZE = 50
@@ -81,9 +88,9 @@ async def delete_user(request: web.Request) -> web.Response:
 def user_routes() -> list[web.RouteDef]:
     """The /users route table; the OpenAPI document and its test follow it."""
     return [
-        web.post("/users", create_user),
+        web.post("/users", create_user, expect_handler=continue_unless_too_large),
         web.get("/users", list_users),
         web.get("/users/{id}", get_user),
-        web.put("/users/{id}", replace_user),
+        web.put("/users/{id}", replace_user, expect_handler=continue_unless_too_large),
         web.delete("/users/{id}", delete_user),
     ]

@@ -147,3 +147,34 @@ async def test_body_over_max_body_bytes_returns_413_problem(
     problem = await response.json(content_type="application/problem+json")
     assert str(limit) in problem["detail"]
     assert (await client.get("/users/9")).status == 404
+
+
+async def exchange_with_expect(client: AppClient, *, length: int, body: bytes) -> list[bytes]:
+    """Send headers with Expect: 100-continue, then the body if asked to; the status lines."""
+    assert client.server.port is not None
+    reader, writer = await asyncio.open_connection("127.0.0.1", client.server.port)
+    writer.write(
+        b"POST /users HTTP/1.1\r\nHost: test\r\nExpect: 100-continue\r\n"
+        + f"Content-Length: {length}\r\n\r\n".encode()
+    )
+    try:
+        first = await reader.readline()
+        if not first.startswith(b"HTTP/1.1 100"):
+            return [first]
+        await reader.readline()  # the blank line ending the interim response
+        writer.write(body)
+        return [first, await reader.readline()]
+    finally:
+        writer.close()
+        await writer.wait_closed()
+
+
+async def test_expect_continue_is_refused_with_413_before_the_upload(client: AppClient) -> None:
+    lines = await exchange_with_expect(client, length=2 * 1024 * 1024, body=b"")
+    assert lines == [b"HTTP/1.1 413 Request Entity Too Large\r\n"]
+
+
+async def test_expect_continue_within_the_limit_gets_100_then_201(client: AppClient) -> None:
+    body = b'{"id": 12, "name": "Patient"}'
+    lines = await exchange_with_expect(client, length=len(body), body=body)
+    assert lines == [b"HTTP/1.1 100 Continue\r\n", b"HTTP/1.1 201 Created\r\n"]
