@@ -12,7 +12,6 @@ from pymongo.errors import PyMongoError
 
 from app import __version__, keys
 from app.errors import DatabaseUnavailable
-from app.users.repository import UserRepository
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -20,7 +19,6 @@ if TYPE_CHECKING:
     from aiohttp import web
 
 logger = structlog.get_logger("app.db")
-USERS_COLLECTION = "users"
 
 
 async def mongo_client_context(app: web.Application) -> AsyncIterator[None]:
@@ -42,10 +40,6 @@ async def mongo_client_context(app: web.Application) -> AsyncIterator[None]:
         tzinfo=UTC,
     )
     app[keys.MONGO_CLIENT] = client
-    collection = client[settings.mongodb_database][USERS_COLLECTION]
-    app[keys.USERS] = UserRepository(
-        collection, operation_seconds=app[keys.METRICS].mongodb_operation_seconds
-    )
     logger.info("mongodb_client_created", database=settings.mongodb_database)
     yield
     await client.close()

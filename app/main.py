@@ -16,6 +16,7 @@ from app.observability.metrics import Metrics
 from app.observability.middleware import make_observability_middleware
 from app.openapi import build_openapi
 from app.problems import problems_middleware
+from app.users.repository import user_repository_context
 from app.users.routes import user_routes
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def create_app(settings: Settings) -> web.Application:
     app[keys.IN_FLIGHT] = in_flight
     app[keys.READINESS] = readiness
     app[keys.OPENAPI_DOCUMENT] = orjson.dumps(build_openapi())
-    app.cleanup_ctx.append(mongo_client_context)
+    app.cleanup_ctx.extend([mongo_client_context, user_repository_context])
     app.add_routes(
         [
             *user_routes(),

@@ -21,16 +21,19 @@ from pymongo.errors import (
     WTimeoutError,
 )
 
+from app import keys
 from app.errors import DatabaseUnavailable, UserExists, UserNotFound
 from app.users.models import User, UserCreate, UserPage, UserReplace
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+    from aiohttp import web
     from prometheus_client import Histogram
     from pymongo.asynchronous.collection import AsyncCollection
 
 Document = dict[str, Any]
+COLLECTION = "users"
 
 # Server states that pass by themselves: shutdown, step-down, election.
 _TRANSIENT_CODES = frozenset({91, 189, 262, 10107, 11600, 11602, 13435, 13436})
@@ -135,3 +138,12 @@ class UserRepository:
             result = await self._collection.delete_one({"_id": user_id})
         if result.deleted_count == 0:
             raise UserNotFound(user_id)
+
+
+async def user_repository_context(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context, after the client's: the repository on the configured database."""
+    database = app[keys.MONGO_CLIENT][app[keys.SETTINGS].mongodb_database]
+    app[keys.USERS] = UserRepository(
+        database[COLLECTION], operation_seconds=app[keys.METRICS].mongodb_operation_seconds
+    )
+    yield
