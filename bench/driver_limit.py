@@ -23,9 +23,9 @@ import uvloop
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
-from app.db import USERS_COLLECTION
 from bench.database import REPO
 from bench.measurement import Measurement
+from bench.seed import USERS_COLLECTION
 from bench.stats import percentile
 
 if TYPE_CHECKING:

@@ -10,8 +10,9 @@ import aiohttp
 import uvloop
 from pymongo import MongoClient
 
-from app.db import USERS_COLLECTION
-
+# The service's collection (app/users/repository.py). Written out, not imported: the
+# harness reaches the service only through HTTP and the database, as a client would.
+USERS_COLLECTION = "users"
 SEED_CONCURRENCY = 16
 SEED_TIMEOUT_SECONDS = 300
 QUIET_MILLISECONDS = 50
