@@ -231,6 +231,21 @@ def test_grace_period_is_computed_from_the_shutdown_settings() -> None:
     assert "lifecycle" not in app_container(rendered), "the app does the delay; no preStop"
 
 
+def test_prestop_sleep_takes_over_the_delay_so_it_never_stacks() -> None:
+    rendered = render(
+        set_values={
+            "shutdown.preStopSleep": "true",
+            "shutdown.delaySeconds": "7",
+            "shutdown.timeoutSeconds": "20",
+            "shutdown.graceMarginSeconds": "3",
+        }
+    )
+    assert app_container(rendered)["lifecycle"] == {"preStop": {"sleep": {"seconds": 7}}}
+    assert config_env(rendered)["SHUTDOWN_DELAY_SECONDS"] == "0"
+    pod = app(rendered)["spec"]["template"]["spec"]
+    assert pod["terminationGracePeriodSeconds"] == 30
+
+
 def test_default_shutdown_delay_is_set_and_covered_by_the_grace_period(
     default_render: Rendered,
 ) -> None:
