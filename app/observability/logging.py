@@ -13,7 +13,11 @@ if TYPE_CHECKING:
     from structlog.typing import Processor
 
 
-def _dumps(event: object, **_: object) -> str:
+def _dumps_bytes(event: object, **_: object) -> bytes:
+    return orjson.dumps(event, default=str)
+
+
+def _dumps_str(event: object, **_: object) -> str:
     return orjson.dumps(event, default=str).decode()
 
 
@@ -26,16 +30,21 @@ def configure_logging(*, level: str, log_format: str) -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
     ]
     renderer: Processor
+    logger_factory: structlog.BytesLoggerFactory | structlog.WriteLoggerFactory
     if log_format == "json":
         shared.append(structlog.processors.format_exc_info)
-        renderer = structlog.processors.JSONRenderer(serializer=_dumps)
+        # Our own lines go out as orjson's bytes, never through str and back.
+        renderer = structlog.processors.JSONRenderer(serializer=_dumps_str)
+        own_renderer: Processor = structlog.processors.JSONRenderer(serializer=_dumps_bytes)
+        logger_factory = structlog.BytesLoggerFactory(file=sys.stdout.buffer)
     else:
-        renderer = structlog.dev.ConsoleRenderer()
+        renderer = own_renderer = structlog.dev.ConsoleRenderer()
+        logger_factory = structlog.WriteLoggerFactory(file=sys.stdout)
 
     structlog.configure(
-        processors=[*shared, renderer],
+        processors=[*shared, own_renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level_number),
-        logger_factory=structlog.WriteLoggerFactory(file=sys.stdout),
+        logger_factory=logger_factory,
         cache_logger_on_first_use=True,
     )
 

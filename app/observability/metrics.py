@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+from typing import TYPE_CHECKING
 
 from prometheus_client import (
     GC_COLLECTOR,
@@ -15,6 +16,9 @@ from prometheus_client import (
 )
 
 from app import __version__
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 # Requests are mostly sub-millisecond to tens of milliseconds; the tail up to
 # the database timeout (seconds) must still land in a bucket.
@@ -60,3 +64,19 @@ class Metrics:
             registry=self.registry,
         )
         build_info.labels(__version__, platform.python_version()).set(1)
+
+    def request_recorder(self) -> Callable[[str, str, int, float], None]:
+        """Count and time one request; label children are cached, since `.labels()` locks."""
+        children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+        def record(method: str, route: str, status: int, seconds: float) -> None:
+            key = (method, route, status)
+            pair = children.get(key)
+            if pair is None:
+                labels = (method, route, str(status))
+                pair = (self.requests.labels(*labels), self.request_seconds.labels(*labels))
+                children[key] = pair
+            pair[0].inc()
+            pair[1].observe(seconds)
+
+        return record

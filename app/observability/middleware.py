@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import re
-import uuid
 from time import perf_counter
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,9 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:+/=@-]{1,128}")
 # Label values must stay bounded whatever clients send.
 _KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# Probes and scrapes arrive every few seconds from every kubelet and Prometheus:
+# their access lines are debug, so info logs stay about traffic.
+_QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 UNMATCHED_ROUTE = "unmatched"
 CLIENT_CLOSED_REQUEST = 499  # nginx's convention for a client that went away
 
@@ -39,47 +43,48 @@ def make_observability_middleware(
     """Build the outermost middleware, so it sees the final status of every request."""
     access_log = structlog.get_logger("app.access")
     metrics.requests_in_flight.set_function(lambda: in_flight.count)
+    record_request = metrics.request_recorder()
 
     @web.middleware
     async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request_id = incoming if _SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
-        method = request.method if request.method in _KNOWN_METHODS else "other"
+        request_id = incoming if _SANE_REQUEST_ID.fullmatch(incoming) else os.urandom(16).hex()
+        # aiohttp runs every request in a task of its own, so a plain bind is
+        # request-scoped: nothing leaks into the next request on the connection.
+        structlog.contextvars.bind_contextvars(request_id=request_id)
         status = 500
         started = perf_counter()
         in_flight.enter()
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
-            try:
-                response = await handler(request)
-            except web.HTTPException as redirect:  # errors became responses already
-                status = redirect.status
-                redirect.headers[REQUEST_ID_HEADER] = request_id
-                raise
-            except asyncio.CancelledError:
-                status = CLIENT_CLOSED_REQUEST
-                raise
-            else:
-                status = response.status
-                response.headers[REQUEST_ID_HEADER] = request_id
-                if readiness.shutting_down:
-                    # Close keep-alive connections so clients reconnect to pods
-                    # that are staying.
-                    response.force_close()
-                return response
-            finally:
-                elapsed = perf_counter() - started
-                in_flight.leave()
-                route = route_template(request)
-                labels = (method, route, str(status))
-                metrics.requests.labels(*labels).inc()
-                metrics.request_seconds.labels(*labels).observe(elapsed)
-                access_log.info(
-                    "request",
-                    method=request.method,
-                    route=route,
-                    path=request.path,
-                    status=status,
-                    duration_ms=round(elapsed * 1000, 3),
-                )
+        try:
+            response = await handler(request)
+        except web.HTTPException as redirect:  # errors became responses already
+            status = redirect.status
+            redirect.headers[REQUEST_ID_HEADER] = request_id
+            raise
+        except asyncio.CancelledError:
+            status = CLIENT_CLOSED_REQUEST
+            raise
+        else:
+            status = response.status
+            response.headers[REQUEST_ID_HEADER] = request_id
+            if readiness.shutting_down:
+                # Close keep-alive connections so clients reconnect to pods that stay.
+                response.force_close()
+            return response
+        finally:
+            elapsed = perf_counter() - started
+            in_flight.leave()
+            route = route_template(request)
+            method = request.method if request.method in _KNOWN_METHODS else "other"
+            record_request(method, route, status, elapsed)
+            access_log.log(
+                logging.DEBUG if route in _QUIET_ROUTES else logging.INFO,
+                "request",
+                method=request.method,
+                route=route,
+                path=request.path,
+                status=status,
+                duration_ms=round(elapsed * 1000, 3),
+            )
 
     return observe

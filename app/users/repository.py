@@ -69,6 +69,7 @@ class UserRepository:
     ) -> None:
         self._collection = collection
         self._operation_seconds = operation_seconds
+        self._timers: dict[tuple[str, str], Histogram] = {}  # `.labels()` locks; look up once
 
     @asynccontextmanager
     async def _operation(self, name: str) -> AsyncIterator[None]:
@@ -87,7 +88,10 @@ class UserRepository:
             outcome = "unavailable"
             raise DatabaseUnavailable from error
         finally:
-            self._operation_seconds.labels(name, outcome).observe(perf_counter() - started)
+            timer = self._timers.get((name, outcome))
+            if timer is None:
+                timer = self._timers[name, outcome] = self._operation_seconds.labels(name, outcome)
+            timer.observe(perf_counter() - started)
 
     async def create(self, user: UserCreate) -> User:
         """Insert a new user; UserExists if the id is taken."""

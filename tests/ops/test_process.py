@@ -32,6 +32,10 @@ def test_seed_curl_flow_works_against_the_process(start_app: Callable[..., AppPr
     assert fetched == created
     assert (fetched["id"], fetched["name"]) == (2, "Alice")
 
+    # At the default level, traffic is logged and the probes polled above are not.
+    logged_routes = {e["route"] for e in app.log_events() if e["event"] == "request"}
+    assert logged_routes == {"/users"}
+
 
 def test_every_log_line_is_json_and_requests_carry_their_id(
     start_app: Callable[..., AppProcess],
