@@ -51,10 +51,12 @@ class FerretDB:
                 f"within {START_TIMEOUT_SECONDS}s; log:\n{log.read_text(errors='replace')[-2000:]}"
             )
 
-    def stop(self) -> None:
-        """Stop the server (SIGTERM, then SIGKILL after 10 s)."""
+    def stop(self, *, crash: bool = False) -> None:
+        """Stop the server: SIGTERM (SIGKILL after 10 s), or SIGKILL at once with crash=True."""
         if self._process is None:
             return
+        if crash:
+            self._process.kill()
         self._process.terminate()
         try:
             self._process.wait(timeout=10)
