@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     mongodb_timeout_seconds: Seconds = 2.0
     mongodb_max_pool_size: int = Field(default=100, ge=1, le=10_000)
 
-    readiness_timeout_seconds: Seconds = 1.0
+    readiness_timeout_seconds: Seconds = 0.5
     readiness_cache_seconds: float = Field(default=1.0, ge=0, le=60)
 
     log_level: Literal["debug", "info", "warning", "error"] = "info"
