@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
 from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.dev.project import skaffold_config
-from tests.support.app_process import AppProcess
-from tests.support.ports import free_port
+from tests.support.app_process import AppProcess, local_env
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -41,12 +39,7 @@ def run_verify(base_url: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def service(ferretdb_uri: str, tmp_path: Path) -> Iterator[AppProcess]:
-    env = {
-        "PORT": str(free_port()),
-        "MONGODB_URI": ferretdb_uri,
-        "MONGODB_DATABASE": f"dev_verify_{uuid.uuid4().hex[:12]}",
-    }
-    process = AppProcess(env, tmp_path / "app.log")
+    process = AppProcess(local_env(ferretdb_uri), tmp_path / "app.log")
     process.start()
     process.wait_until("/readyz", 200)
     yield process

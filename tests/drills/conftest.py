@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.app_process import AppProcess
-from tests.support.ports import free_port
+from tests.support.app_process import AppProcess, local_env
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -17,13 +15,7 @@ if TYPE_CHECKING:
 @pytest.fixture(scope="module")
 def service(ferretdb_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppProcess]:
     """One service process for the module, on a database of its own."""
-    env = {
-        "PORT": str(free_port()),
-        "HOST": "127.0.0.1",
-        "MONGODB_URI": ferretdb_uri,
-        "MONGODB_DATABASE": f"drill_{uuid.uuid4().hex[:16]}",
-        "BODY_READ_TIMEOUT_SECONDS": "1",
-    }
+    env = local_env(ferretdb_uri, BODY_READ_TIMEOUT_SECONDS="1")
     process = AppProcess(env, tmp_path_factory.mktemp("service") / "app.log")
     process.start()
     process.wait_until("/readyz", 200)

@@ -9,10 +9,9 @@ import signal
 import threading
 import time
 import urllib.error
-import uuid
 from typing import TYPE_CHECKING
 
-from tests.support.app_process import AppProcess
+from tests.support.app_process import AppProcess, local_env
 from tests.support.blocking_http import call
 from tests.support.ports import free_port
 
@@ -87,14 +86,11 @@ def stored_ids(base_url: str) -> set[int]:
 
 
 def test_sigterm_under_load_fails_no_accepted_request(ferretdb_uri: str, tmp_path: Path) -> None:
-    env = {
-        "PORT": str(free_port()),
-        "HOST": "127.0.0.1",
-        "MONGODB_URI": ferretdb_uri,
-        "MONGODB_DATABASE": f"drill_{uuid.uuid4().hex[:16]}",
-        "SHUTDOWN_DELAY_SECONDS": str(DELAY_SECONDS),
-        "SHUTDOWN_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
-    }
+    env = local_env(
+        ferretdb_uri,
+        SHUTDOWN_DELAY_SECONDS=str(DELAY_SECONDS),
+        SHUTDOWN_TIMEOUT_SECONDS=str(TIMEOUT_SECONDS),
+    )
     app = AppProcess(env, tmp_path / "app.log")
     app.start()
     load = CreateLoad(app.base_url)

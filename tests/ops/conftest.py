@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.app_process import AppProcess
+from tests.support.app_process import AppProcess, local_env
 from tests.support.ferretdb import FerretDB
-from tests.support.ports import free_port
 from tests.support.tiers import find_tool
 
 if TYPE_CHECKING:
@@ -23,14 +21,7 @@ def start_app(ferretdb_uri: str, tmp_path: Path) -> Iterator[Callable[..., AppPr
     started: list[AppProcess] = []
 
     def start(**env: str) -> AppProcess:
-        full_env = {
-            "PORT": str(free_port()),
-            "HOST": "127.0.0.1",
-            "MONGODB_URI": ferretdb_uri,
-            "MONGODB_DATABASE": f"test_{uuid.uuid4().hex[:16]}",
-            **env,
-        }
-        process = AppProcess(full_env, tmp_path / f"app-{len(started)}.log")
+        process = AppProcess(local_env(ferretdb_uri, **env), tmp_path / f"app-{len(started)}.log")
         started.append(process)
         process.start()
         return process

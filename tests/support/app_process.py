@@ -7,15 +7,28 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from tests.support.blocking_http import http_status
+from tests.support.ports import free_port
 from tests.support.tiers import REPO_ROOT
 
 if TYPE_CHECKING:
     import signal
     from collections.abc import Mapping
     from pathlib import Path
+
+
+def local_env(mongodb_uri: str, **overrides: str) -> dict[str, str]:
+    """Environment for `python -m app` on a free loopback port and a database of its own."""
+    return {
+        "PORT": str(free_port()),
+        "HOST": "127.0.0.1",
+        "MONGODB_URI": mongodb_uri,
+        "MONGODB_DATABASE": f"test_{uuid.uuid4().hex[:16]}",
+        **overrides,
+    }
 
 
 class AppProcess:
