@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 from typing import TYPE_CHECKING
 
@@ -65,18 +66,25 @@ class Metrics:
         )
         build_info.labels(__version__, platform.python_version()).set(1)
 
+    # `.labels()` takes a lock and validates on every call; label values are
+    # bounded, so each child is looked up once and kept (functools.cache).
+
     def request_recorder(self) -> Callable[[str, str, int, float], None]:
-        """Count and time one request; label children are cached, since `.labels()` locks."""
-        children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        """Count and time one request by method, route template and status."""
+        counters = functools.cache(self.requests.labels)
+        timers = functools.cache(self.request_seconds.labels)
 
         def record(method: str, route: str, status: int, seconds: float) -> None:
-            key = (method, route, status)
-            pair = children.get(key)
-            if pair is None:
-                labels = (method, route, str(status))
-                pair = (self.requests.labels(*labels), self.request_seconds.labels(*labels))
-                children[key] = pair
-            pair[0].inc()
-            pair[1].observe(seconds)
+            counters(method, route, str(status)).inc()
+            timers(method, route, str(status)).observe(seconds)
+
+        return record
+
+    def operation_recorder(self) -> Callable[[str, str, float], None]:
+        """Time one MongoDB driver call by operation and outcome."""
+        timers = functools.cache(self.mongodb_operation_seconds.labels)
+
+        def record(operation: str, outcome: str, seconds: float) -> None:
+            timers(operation, outcome).observe(seconds)
 
         return record

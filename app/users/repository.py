@@ -26,10 +26,9 @@ from app.errors import DatabaseUnavailable, UserExists, UserNotFound
 from app.users.models import User, UserCreate, UserPage, UserReplace
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Callable
 
     from aiohttp import web
-    from prometheus_client import Histogram
     from pymongo.asynchronous.collection import AsyncCollection
 
 Document = dict[str, Any]
@@ -65,11 +64,13 @@ class UserRepository:
     """CRUD on the users collection, raising domain errors instead of driver errors."""
 
     def __init__(
-        self, collection: AsyncCollection[Document], *, operation_seconds: Histogram
+        self,
+        collection: AsyncCollection[Document],
+        *,
+        record_operation: Callable[[str, str, float], None],
     ) -> None:
         self._collection = collection
-        self._operation_seconds = operation_seconds
-        self._timers: dict[tuple[str, str], Histogram] = {}  # `.labels()` locks; look up once
+        self._record_operation = record_operation
 
     @asynccontextmanager
     async def _operation(self, name: str) -> AsyncIterator[None]:
@@ -88,10 +89,7 @@ class UserRepository:
             outcome = "unavailable"
             raise DatabaseUnavailable from error
         finally:
-            timer = self._timers.get((name, outcome))
-            if timer is None:
-                timer = self._timers[name, outcome] = self._operation_seconds.labels(name, outcome)
-            timer.observe(perf_counter() - started)
+            self._record_operation(name, outcome, perf_counter() - started)
 
     async def create(self, user: UserCreate) -> User:
         """Insert a new user; UserExists if the id is taken."""
@@ -148,6 +146,6 @@ async def user_repository_context(app: web.Application) -> AsyncIterator[None]:
     """Cleanup context, after the client's: the repository on the configured database."""
     database = app[keys.MONGO_CLIENT][app[keys.SETTINGS].mongodb_database]
     app[keys.USERS] = UserRepository(
-        database[COLLECTION], operation_seconds=app[keys.METRICS].mongodb_operation_seconds
+        database[COLLECTION], record_operation=app[keys.METRICS].operation_recorder()
     )
     yield
