@@ -6,15 +6,15 @@ import asyncio
 from time import monotonic
 from typing import TYPE_CHECKING
 
-import orjson
-from aiohttp import web
-
 from app import keys
 from app.db import ping
 from app.errors import DatabaseUnavailable
+from app.responses import json_response
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
+
+    from aiohttp import web
 
 
 class Readiness:
@@ -48,13 +48,9 @@ class Readiness:
         return self._reason
 
 
-def _json(status: int, body: dict[str, str]) -> web.Response:
-    return web.Response(status=status, body=orjson.dumps(body), content_type="application/json")
-
-
 async def get_healthz(_: web.Request) -> web.Response:
     """Liveness: the event loop answers. No database call, so an outage restarts nothing."""
-    return _json(200, {"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 async def get_readyz(request: web.Request) -> web.Response:
@@ -65,5 +61,5 @@ async def get_readyz(request: web.Request) -> web.Response:
         lambda: ping(app[keys.MONGO_CLIENT], timeout_seconds=timeout)
     )
     if reason is None:
-        return _json(200, {"status": "ready"})
-    return _json(503, {"status": "not_ready", "reason": reason})
+        return json_response({"status": "ready"})
+    return json_response({"status": "not_ready", "reason": reason}, status=503)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import orjson
 from aiohttp import web
 
 from app import keys
@@ -15,24 +14,13 @@ from app.parsing import (
     query_values,
     read_body,
 )
+from app.responses import json_response
 from app.users.models import UserCreate, UserReplace
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 _LOOKUP_QUERY = frozenset({"id"})
 _PAGE_QUERY = frozenset({"limit", "after"})
-
-
-def json_response(
-    payload: object, *, status: int = 200, headers: dict[str, str] | None = None
-) -> web.Response:
-    """Serialize dataclasses and UTC datetimes (as `...Z`) with orjson."""
-    return web.Response(
-        status=status,
-        body=orjson.dumps(payload, option=orjson.OPT_UTC_Z),
-        content_type="application/json",
-        headers=headers,
-    )
 
 
 async def _body(request: web.Request) -> bytes:
