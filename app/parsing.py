@@ -103,14 +103,13 @@ def parse_json(model: type[Model], body: bytes) -> Model:
             names = (name for name in document if name not in fields)
             unknown = list(itertools.islice(names, MAX_FIELD_ERRORS))
             document = known
-        else:
-            refuse_duplicate_keys(body)  # only a document that could be accepted needs it
     try:
         user = model.model_validate(document, strict=True)
     except ValidationError as error:
         problems = error.errors(include_url=False, include_input=False)
     else:
         if not unknown_count:
+            refuse_duplicate_keys(body, document)  # only a document to be accepted needs it
             return user
         problems = []
     errors = [FieldError(pointer=_pointer(item["loc"]), detail=item["msg"]) for item in problems]

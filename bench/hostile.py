@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -71,13 +72,16 @@ def reset_peak_rss(pid: int) -> None:
 
 @contextlib.contextmanager
 def mongodb_uri(workdir: Path) -> Iterator[str]:
-    """MONGODB_URI if set, else a FerretDB (SQLite) of our own from .tools."""
+    """MONGODB_URI if set, else a FerretDB (SQLite) of our own from .tools (or PATH)."""
     if uri := os.environ.get("MONGODB_URI"):
         yield uri
         return
     port = free_port()
+    binary = FERRETDB if FERRETDB.is_file() else shutil.which("ferretdb")
+    if binary is None:
+        raise SystemExit("bench.hostile: no FerretDB; run `make bench-hostile` or set MONGODB_URI")
     argv = [
-        str(FERRETDB),
+        str(binary),
         "--handler=sqlite",
         f"--sqlite-url=file:{workdir}/",
         f"--state-dir={workdir}",
