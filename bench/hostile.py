@@ -108,7 +108,7 @@ def service(workdir: Path, *, app_dir: Path, uri: str, max_body: int) -> Iterato
         "MEMORY_LIMIT_BYTES": str(CHART_MEMORY_LIMIT),
         "PYTHONPATH": str(app_dir),
     }
-    argv = [sys.executable, "-m", "app"]
+    argv = [sys.executable, "-P", "-m", "app"]  # -P: app/ from PYTHONPATH, never the cwd
     with child_process(argv, log_path=workdir / f"service-{max_body}.log", env=env) as process:
         wait_until_listening(process, port=port, name="the service", timeout_seconds=30)
         yield Service(pid=process.pid, port=port)
