@@ -9,7 +9,8 @@
   (no traceback), a metric, and an application/problem+json 400 with an
   X-Request-ID, instead of aiohttp's ERROR traceback and text/plain answer.
 - A framing error in a body that a handler is reading (a malformed chunk after
-  a valid one) fails that read at once, instead of leaving it to the body timeout.
+  a valid one) fails that read at once, instead of leaving it to the body timeout;
+  one found while aiohttp drains an unread body is that same warning, not a traceback.
 
 The hooks use aiohttp's RequestHandler internals (pinned in uv.lock); the
 drills in tests/drills/test_resource_abuse.py fail if an upgrade changes them.
@@ -160,6 +161,14 @@ class GuardedRequestHandler(RequestHandler):
         )
         response.force_close()
         return response
+
+    def log_exception(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - aiohttp's
+        """A client's broken body met while draining it is a protocol error, not a traceback."""
+        error = kwargs.get("exc_info")
+        if isinstance(error, web.RequestPayloadError | HttpProcessingError):
+            self._guard.protocol_error(error.__cause__ or error, None)
+            return
+        super().log_exception(*args, **kwargs)
 
     def _fail_unfinished_body(self, error: _ErrInfo) -> None:
         """Hand a body framing error to the handler reading that body, and answer only once."""

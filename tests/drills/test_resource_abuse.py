@@ -168,6 +168,17 @@ def test_a_body_that_does_not_decompress_is_400_and_an_unknown_encoding_415(
     assert (status, problem["errors"][0]["pointer"]) == (422, "#/extra")
 
 
+def test_a_broken_body_no_handler_reads_is_counted_without_traceback(guarded: AppProcess) -> None:
+    headers = {"Content-Encoding": "gzip"}
+    status, _, _ = call("DELETE", guarded.base_url + "/users/999", b"not gzip", headers=headers)
+    assert status == 404  # answered; aiohttp then drains the body and meets the bad encoding
+    counted = eventually_counted(
+        guarded, "http_protocol_errors_total{", 'error="ContentEncodingError"'
+    )
+    assert any('error="ContentEncodingError"' in line for line in counted)
+    assert "Traceback" not in guarded.log_text()
+
+
 @pytest.mark.parametrize("pause", [0.0, 0.3], ids=["one packet", "valid chunk first"])
 def test_a_malformed_chunk_is_answered_400_at_once(guarded: AppProcess, pause: float) -> None:
     with connect(guarded) as conn:  # the body timeout is 30 s, the socket's 8 s
