@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# A problem document names at most this many field errors plus their total, so
+# its size (and the work to build it) stays bounded whatever the input.
+MAX_FIELD_ERRORS = 20
+
 
 class DomainError(Exception):
     """Base of every error a client can cause or observe."""
@@ -19,12 +23,13 @@ class FieldError:
 
 
 class InvalidRequest(DomainError):
-    """The request parsed, but its content is invalid (422)."""
+    """The request parsed, but its content is invalid (422); keeps the first MAX_FIELD_ERRORS."""
 
-    def __init__(self, detail: str, errors: list[FieldError]) -> None:
+    def __init__(self, detail: str, errors: list[FieldError], *, total: int | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
-        self.errors = errors
+        self.errors = errors[:MAX_FIELD_ERRORS]
+        self.total = len(errors) if total is None else total
 
 
 class MalformedJson(DomainError):
@@ -37,6 +42,31 @@ class MalformedJson(DomainError):
 
 class BodyReadTimeout(DomainError):
     """The client sent its body too slowly (408)."""
+
+
+class UndecodableBody(DomainError):
+    """The body's framing or Content-Encoding is broken (400); the connection cannot be reused."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class UnsupportedEncoding(DomainError):
+    """The body uses a Content-Encoding the service does not decode (415)."""
+
+    def __init__(self, encoding: str, supported: tuple[str, ...]) -> None:
+        super().__init__(f"unsupported Content-Encoding {encoding!r}")
+        self.encoding = encoding
+        self.supported = supported
+
+
+class ClientDisconnected(DomainError):
+    """The client went away before its request was complete (499, never delivered)."""
+
+
+class UploadBudgetExhausted(DomainError):
+    """Bodies already being buffered use the process-wide budget (503 before reading this one)."""
 
 
 class UserNotFound(DomainError):

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from app import keys
 from app.main import create_app
+from app.protection.protocol import ConnectionGuard, GuardedAppRunner
 
 if TYPE_CHECKING:
     from app.settings import Settings
@@ -27,8 +28,15 @@ logger = structlog.get_logger("app.lifecycle")
 async def serve(settings: Settings) -> None:
     """Run the service until SIGTERM or SIGINT, then shut down gracefully."""
     app = create_app(settings)
-    runner = web.AppRunner(
+    metrics = app[keys.METRICS]
+    guard = ConnectionGuard(
+        header_timeout_seconds=settings.header_read_timeout_seconds,
+        count_protocol_error=lambda error: metrics.protocol_errors.labels(error).inc(),
+        count_header_timeout=metrics.header_read_timeouts.inc,
+    )
+    runner = GuardedAppRunner(
         app,
+        guard=guard,
         handle_signals=False,
         access_log=None,  # the observability middleware writes the access log
         # serve() drains first; this is only how long overruns get to observe

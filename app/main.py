@@ -16,6 +16,7 @@ from app.observability.metrics import Metrics
 from app.observability.middleware import make_observability_middleware
 from app.openapi import build_openapi
 from app.problems import problems_middleware
+from app.protection.upload_budget import UploadBudget, make_upload_budget_middleware
 from app.users.repository import user_repository_context
 from app.users.routes import user_routes
 
@@ -36,15 +37,23 @@ def create_app(settings: Settings) -> web.Application:
     observability = make_observability_middleware(
         metrics=metrics, in_flight=in_flight, readiness=readiness
     )
+    upload_budget = UploadBudget(capacity_bytes=settings.effective_upload_budget_bytes)
+    metrics.upload_budget_bytes.set(upload_budget.capacity_bytes)
+    metrics.upload_reserved_bytes.set_function(lambda: upload_budget.reserved_bytes)
+    limit_uploads = make_upload_budget_middleware(
+        budget=upload_budget, max_body_bytes=settings.max_body_bytes
+    )
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        # Outermost first: observability sees the status problems_middleware produced.
-        middlewares=[observability, problems_middleware],
+        # Outermost first: observability sees the status problems_middleware
+        # produced, and the upload budget refuses before a handler reads a byte.
+        middlewares=[observability, problems_middleware, limit_uploads],
     )
     app[keys.SETTINGS] = settings
     app[keys.METRICS] = metrics
     app[keys.IN_FLIGHT] = in_flight
     app[keys.READINESS] = readiness
+    app[keys.UPLOAD_BUDGET] = upload_budget
     app[keys.OPENAPI_DOCUMENT] = orjson.dumps(build_openapi())
     app.cleanup_ctx.extend([mongo_client_context, user_repository_context])
     app.add_routes(

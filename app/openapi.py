@@ -18,13 +18,14 @@ _REF = "#/components/schemas/{model}"
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """RFC 9457 problem details; `errors` lists invalid fields on 422."""
+    """RFC 9457 problem details; on 422 `errors` lists up to 20 invalid fields of `error_count`."""
 
     type: str
     title: str
     status: int
     detail: str
     errors: list[FieldError] | None = None
+    error_count: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +63,16 @@ def _json(
 
 def _problems(*statuses: int) -> dict[str, Any]:
     descriptions = {
-        400: "Malformed JSON.",
+        400: "Malformed JSON (duplicate object keys included), or a body whose framing or "
+        "Content-Encoding cannot be decoded.",
         404: "No such user, or no such route.",
         409: "A user with this id already exists.",
         413: "The body exceeds MAX_BODY_BYTES.",
-        422: "Invalid fields, parameters or ids.",
-        503: "The database is unavailable; retry after Retry-After seconds.",
+        415: "A Content-Encoding other than gzip, deflate or identity.",
+        422: "Invalid fields, parameters or ids: the first 20 in `errors`, their total in "
+        "`error_count`.",
+        503: "The database is unavailable, or the bodies being received use the upload budget; "
+        "retry after Retry-After seconds.",
     }
     return {
         str(status): _json(_ref("Problem"), descriptions[status], PROBLEM_CONTENT_TYPE)
@@ -98,7 +103,7 @@ def _paths() -> dict[str, Any]:
                         **_json(_ref("User"), "Created."),
                         "headers": {"Location": {"schema": {"type": "string"}}},
                     },
-                    **_problems(400, 409, 413, 422, 503),
+                    **_problems(400, 409, 413, 415, 422, 503),
                 },
             },
             "get": {
@@ -147,7 +152,7 @@ def _paths() -> dict[str, Any]:
                 "operationId": "replaceUser",
                 "summary": "Replace a user's name.",
                 "requestBody": _BODY_REPLACE,
-                "responses": {"200": user, **_problems(400, 404, 413, 422, 503)},
+                "responses": {"200": user, **_problems(400, 404, 413, 415, 422, 503)},
             },
             "delete": {
                 "operationId": "deleteUser",

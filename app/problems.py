@@ -12,10 +12,14 @@ from aiohttp import web
 
 from app.errors import (
     BodyReadTimeout,
+    ClientDisconnected,
     DatabaseUnavailable,
     DomainError,
     InvalidRequest,
     MalformedJson,
+    UndecodableBody,
+    UnsupportedEncoding,
+    UploadBudgetExhausted,
     UserExists,
     UserNotFound,
 )
@@ -28,6 +32,7 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 # non-dereferenceable URIs); a tag URI (RFC 4151) says so explicitly.
 PROBLEM_TYPE_PREFIX = "tag:users-api,2026:problems/"
 RETRY_AFTER_SECONDS = "1"
+CLIENT_CLOSED_REQUEST = 499  # nginx's convention: the client went away, nobody reads this
 
 logger = structlog.get_logger("app.problems")
 
@@ -70,7 +75,7 @@ def _from_domain_error(error: DomainError) -> web.Response:  # noqa: PLR0911 - o
                 slug="validation-error",
                 title="Request validation failed",
                 detail=error.detail,
-                extra={"errors": errors},
+                extra={"errors": errors, "error_count": error.total},
             )
         case MalformedJson():
             return problem_response(
@@ -94,6 +99,43 @@ def _from_domain_error(error: DomainError) -> web.Response:  # noqa: PLR0911 - o
             )
         case BodyReadTimeout():
             return problem_response(status=408, detail="the request body did not arrive in time")
+    return _from_transport_error(error)
+
+
+def _from_transport_error(error: DomainError) -> web.Response:
+    """Errors of the body's transport: encoding, framing, budget, disconnects."""
+    match error:
+        case UndecodableBody():
+            response = problem_response(
+                status=400, slug="undecodable-body", title="Undecodable body", detail=error.detail
+            )
+            response.force_close()  # the stream is broken: nothing after it can be parsed
+            return response
+        case UnsupportedEncoding():
+            supported = ", ".join(error.supported)
+            return problem_response(
+                status=415,
+                slug="unsupported-content-encoding",
+                title="Unsupported Content-Encoding",
+                detail=f"{error}; supported: {supported}",
+                headers={"Accept-Encoding": supported},
+            )
+        case UploadBudgetExhausted():
+            response = problem_response(
+                status=503,
+                slug="upload-budget-exhausted",
+                title="Too many uploads in progress",
+                detail="request bodies being received use the memory budget; retry later",
+                headers={"Retry-After": RETRY_AFTER_SECONDS},
+            )
+            response.force_close()
+            return response
+        case ClientDisconnected():
+            return problem_response(
+                status=CLIENT_CLOSED_REQUEST,
+                title="Client Closed Request",
+                detail="the client closed the connection before its request was complete",
+            )
     return problem_response(status=500, detail="unexpected error")
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.protection.upload_budget import reservation_bytes
+
 Seconds = Annotated[float, Field(gt=0, le=3600)]
+DEFAULT_UPLOAD_BUDGET_BYTES = 64 * 1024 * 1024
 
 
 class Settings(BaseSettings):
@@ -37,8 +40,39 @@ class Settings(BaseSettings):
     shutdown_delay_seconds: float = Field(default=0.0, ge=0, le=300)
     shutdown_timeout_seconds: Seconds = 10.0
 
-    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # The largest valid user is about 2.5 KB of JSON; 64 KiB leaves room for
+    # pretty-printers while keeping the worst body's parse to a few ms.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=64 * 1024 * 1024)
     body_read_timeout_seconds: Seconds = 10.0
+    # A connection's request headers must be complete within this time of
+    # their first byte (aiohttp itself has no such limit; see app/protection).
+    header_read_timeout_seconds: Seconds = 10.0
+    # The container's memory limit in bytes (the chart passes limits.memory
+    # through the Downward API); the upload budget defaults to a quarter of it.
+    memory_limit_bytes: int | None = Field(default=None, ge=32 * 1024 * 1024)
+    # Memory that request bodies being received may hold at once, process-wide
+    # (each reserves 2 x its length + 16 KiB); beyond it new uploads get 503
+    # before their bodies are read.
+    upload_budget_bytes: int | None = Field(default=None, ge=64 * 1024)
+
+    @property
+    def effective_upload_budget_bytes(self) -> int:
+        """UPLOAD_BUDGET_BYTES, else a quarter of MEMORY_LIMIT_BYTES, else 64 MiB."""
+        if self.upload_budget_bytes is not None:
+            return self.upload_budget_bytes
+        if self.memory_limit_bytes is not None:
+            return max(self.memory_limit_bytes // 4, reservation_bytes(self.max_body_bytes))
+        return DEFAULT_UPLOAD_BUDGET_BYTES
+
+    @model_validator(mode="after")
+    def _budget_fits_one_body(self) -> Settings:
+        needed = reservation_bytes(self.max_body_bytes)
+        if self.upload_budget_bytes is not None and self.upload_budget_bytes < needed:
+            raise ValueError(
+                f"UPLOAD_BUDGET_BYTES ({self.upload_budget_bytes}) must hold one upload of "
+                f"MAX_BODY_BYTES ({self.max_body_bytes}): at least {needed}"
+            )
+        return self
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod

@@ -8,13 +8,20 @@ BENCH_VENV := $(TOOLS)/bench-venv
 PY_SPY := $(BENCH_VENV)/bin/py-spy
 # e.g. BENCH_ARGS=--quick (2 s runs, writes nothing) or BENCH_ARGS='--duration 30'
 BENCH_ARGS ?=
+# e.g. BENCH_HOSTILE_ARGS='--app-dir /tmp/main-checkout' to measure another revision's app/
+BENCH_HOSTILE_ARGS ?=
 PROFILE_ARGS ?=
 
 ##@ Benchmarks
 
 .PHONY: bench
-bench: deps $(FERRETDB) ## wrk vs raw PyMongo and bare aiohttp; writes bench/results/ and the README table
+bench: deps $(FERRETDB) ## wrk vs raw PyMongo and bare aiohttp, then bench-hostile; writes bench/results/ and the README table
 	$(PYTHON) -m bench $(BENCH_ARGS)
+	$(PYTHON) -m bench.hostile $(BENCH_HOSTILE_ARGS)
+
+.PHONY: bench-hostile
+bench-hostile: deps $(FERRETDB) ## Hostile clients: worst body, stalled uploads, /healthz under attack; writes bench/results/hostile.md
+	$(PYTHON) -m bench.hostile $(BENCH_HOSTILE_ARGS)
 
 .PHONY: profile
 profile: deps $(FERRETDB) $(PY_SPY) ## py-spy the service under load; writes bench/results/profile.md

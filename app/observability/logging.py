@@ -10,7 +10,26 @@ import orjson
 import structlog
 
 if TYPE_CHECKING:
-    from structlog.typing import Processor
+    from structlog.typing import EventDict, Processor, WrappedLogger
+
+# C0 (but newline and tab), DEL and C1 as visible escapes: a raw ESC from a
+# client's path would otherwise drive the developer's terminal.
+_CONTROL_ESCAPES = {
+    code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0)) if code not in (9, 10)
+}
+# Only a traceback may span lines; a newline anywhere else could forge a log line.
+_LINE_ESCAPES = {**_CONTROL_ESCAPES, 0x0A: "\\n", 0x09: "\\t"}
+
+
+def escape_control_characters(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    """Escape control characters in every string key and value, as JSON rendering does."""
+    escaped: EventDict = {}
+    for key, value in event_dict.items():
+        shown = value
+        if isinstance(value, str):
+            shown = value.translate(_CONTROL_ESCAPES if key == "exception" else _LINE_ESCAPES)
+        escaped[str(key).translate(_LINE_ESCAPES)] = shown
+    return escaped
 
 
 def _dumps_bytes(event: object, **_: object) -> bytes:
@@ -38,7 +57,10 @@ def configure_logging(*, level: str, log_format: str) -> None:
         own_renderer: Processor = structlog.processors.JSONRenderer(serializer=_dumps_bytes)
         logger_factory = structlog.BytesLoggerFactory(file=sys.stdout.buffer)
     else:
-        renderer = own_renderer = structlog.dev.ConsoleRenderer()
+        # Tracebacks become text first, so the escaping below reaches them too.
+        shared += [structlog.processors.format_exc_info, escape_control_characters]
+        # Colours only on a terminal: a redirected log stays plain text.
+        renderer = own_renderer = structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
         logger_factory = structlog.WriteLoggerFactory(file=sys.stdout)
 
     structlog.configure(

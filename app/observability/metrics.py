@@ -58,6 +58,27 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.protocol_errors = Counter(
+            "http_protocol_errors_total",
+            "Requests the HTTP parser refused (answered 400), by aiohttp's error class.",
+            ["error"],
+            registry=self.registry,
+        )
+        self.header_read_timeouts = Counter(
+            "http_header_read_timeouts_total",
+            "Connections closed because request headers did not arrive in time.",
+            registry=self.registry,
+        )
+        self.upload_budget_bytes = Gauge(
+            "http_upload_budget_bytes",
+            "Process-wide budget for request bodies being received (UPLOAD_BUDGET_BYTES).",
+            registry=self.registry,
+        )
+        self.upload_reserved_bytes = Gauge(
+            "http_upload_reserved_bytes",
+            "Bytes of the upload budget reserved by bodies being received now.",
+            registry=self.registry,
+        )
         build_info = Gauge(
             "users_api_build_info",
             "Always 1; labels carry the running version.",

@@ -2,16 +2,39 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime  # noqa: TC003 - pydantic reads the annotations at run time
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 MAX_USER_ID = 2**63 - 1  # the largest BSON int64, so every id fits MongoDB's native integer
 MAX_NAME_LENGTH = 200
 # Control characters (C0, DEL, C1) corrupt logs and terminals downstream.
 NAME_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
+# Bidi embeddings, overrides and isolates reorder the text around them on
+# screen (CVE-2021-42574, "Trojan Source"); a display name has no use for them.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+NAME_RULE = (
+    "Display name, 1..200 characters, stored in Unicode NFC. Refused when it contains "
+    "control characters or bidi embedding/override/isolate characters (U+202A..U+202E, "
+    "U+2066..U+2069), or when nothing is left after removing white space and format "
+    "characters (Unicode category Cf, e.g. U+200B)."
+)
+
+
+def _visible_name(value: str) -> str:
+    """NFC form of a name that shows something on screen (bounded: at most 200 characters in)."""
+    name = unicodedata.normalize("NFC", value)
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValueError(f"must be at most {MAX_NAME_LENGTH} characters in NFC form")
+    if any(char in _BIDI_CONTROLS for char in name):
+        raise ValueError("must not contain bidi embedding, override or isolate characters")
+    if all(char.isspace() or unicodedata.category(char) == "Cf" for char in name):
+        raise ValueError("must contain a visible character (not only spaces or format characters)")
+    return name
+
 
 UserId = Annotated[
     int,
@@ -20,7 +43,8 @@ UserId = Annotated[
 UserName = Annotated[
     str,
     StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH, pattern=NAME_PATTERN),
-    Field(strict=True, description="Display name, 1..200 characters, no control characters."),
+    AfterValidator(_visible_name),
+    Field(strict=True, description=NAME_RULE),
 ]
 
 

@@ -14,6 +14,7 @@ import signal
 import sys
 import time
 import urllib.parse
+import urllib.request
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,17 @@ APP_CONTAINER = "users-api"
 IMAGE_ENTRYPOINT = [sys.executable, "-m", "app"]
 
 
+_BINARY_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+
+
+def quantity_bytes(quantity: str) -> int:
+    """A Kubernetes memory quantity such as 256Mi, in bytes (binary suffixes or none)."""
+    for suffix, factor in _BINARY_UNITS.items():
+        if quantity.endswith(suffix):
+            return int(quantity.removesuffix(suffix)) * factor
+    return int(quantity)
+
+
 def resolve_env(rendered: Rendered, spec: dict[str, Any]) -> dict[str, str]:
     """The container environment as the kubelet would build it: envFrom, then env."""
     env: dict[str, str] = {}
@@ -45,6 +57,11 @@ def resolve_env(rendered: Rendered, spec: dict[str, Any]) -> dict[str, str]:
     for variable in spec.get("env", []):
         if "value" in variable:
             env[variable["name"]] = variable["value"]
+            continue
+        if "resourceFieldRef" in variable["valueFrom"]:  # the Downward API
+            field = variable["valueFrom"]["resourceFieldRef"]["resource"]
+            kind, resource = field.split(".")
+            env[variable["name"]] = str(quantity_bytes(spec["resources"][kind][resource]))
             continue
         reference = variable["valueFrom"]["secretKeyRef"]
         encoded = rendered.get("Secret", reference["name"])["data"][reference["key"]]
@@ -158,3 +175,20 @@ def test_sigterm_shutdown_fits_the_rendered_grace_period(
     assert http_status(probe_url(spec, "livenessProbe")) == 200
     assert chart_started_app.wait(timeout=grace) == 0
     assert time.monotonic() - started < grace
+
+
+def test_upload_budget_is_a_quarter_of_the_rendered_memory_limit(
+    deployment_render: Rendered, chart_started_app: AppProcess
+) -> None:
+    spec = container_spec(deployment_render)
+    wait_for_status(probe_url(spec, "livenessProbe"), 200, timeout=15, process=chart_started_app)
+    metrics_url = probe_url(spec, "livenessProbe").replace("/healthz", "/metrics")
+    with urllib.request.urlopen(metrics_url, timeout=5) as response:  # noqa: S310 - loopback
+        text = response.read().decode()
+    limit = quantity_bytes(spec["resources"]["limits"]["memory"])
+    budgets = [
+        float(line.split()[1])
+        for line in text.splitlines()
+        if line.startswith("http_upload_budget_bytes ")
+    ]
+    assert budgets == [limit // 4]

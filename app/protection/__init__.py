@@ -1,0 +1,1 @@
+"""Defences against hostile clients: the upload budget and the guarded HTTP connection."""
