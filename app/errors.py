@@ -87,3 +87,30 @@ class UserExists(DomainError):
 
 class DatabaseUnavailable(DomainError):
     """The database did not answer within the configured timeout (503)."""
+
+
+class StoredUserUnusable(DomainError):
+    """The stored document with that id is in a shape the service cannot serve or update (409)."""
+
+    def __init__(self, user_id: int, field: str) -> None:
+        super().__init__(
+            f"user {user_id} is stored with an unusable `{field}` (written by another tool); "
+            "PUT a new name to repair it, or DELETE it"
+        )
+        self.user_id = user_id
+        self.field = field
+
+
+class PreconditionFailed(DomainError):
+    """If-Match named a version the user no longer has (412)."""
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(
+            f"user {user_id} has changed since the version named in If-Match; "
+            "GET it again and retry with its new ETag"
+        )
+        self.user_id = user_id
+
+
+class Overloaded(DomainError):
+    """Too many requests are waiting on the database already; refused at once (503)."""

@@ -15,6 +15,7 @@ from app.observability.inflight import InFlight
 from app.observability.metrics import Metrics
 from app.observability.middleware import make_observability_middleware
 from app.openapi import build_openapi
+from app.overload import DatabaseAdmission
 from app.problems import problems_middleware
 from app.protection.upload_budget import UploadBudget, make_upload_budget_middleware
 from app.users.repository import user_repository_context
@@ -54,6 +55,9 @@ def create_app(settings: Settings) -> web.Application:
     app[keys.IN_FLIGHT] = in_flight
     app[keys.READINESS] = readiness
     app[keys.UPLOAD_BUDGET] = upload_budget
+    admission = DatabaseAdmission(limit=settings.in_flight_limit, on_shed=metrics.requests_shed.inc)
+    metrics.mongodb_operations_in_flight.set_function(lambda: admission.in_flight)
+    app[keys.ADMISSION] = admission
     app[keys.OPENAPI_DOCUMENT] = orjson.dumps(build_openapi())
     app.cleanup_ctx.extend([mongo_client_context, user_repository_context])
     app.add_routes(

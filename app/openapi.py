@@ -66,13 +66,16 @@ def _problems(*statuses: int) -> dict[str, Any]:
         400: "Malformed JSON (duplicate object keys included), or a body whose framing or "
         "Content-Encoding cannot be decoded.",
         404: "No such user, or no such route.",
-        409: "A user with this id already exists.",
+        409: "A user with this id already exists (POST), or the stored user is in a shape "
+        "the service cannot serve (type `.../stored-user-unusable`).",
+        412: "If-Match names none of the user's current ETags: it changed meanwhile.",
         413: "The body exceeds MAX_BODY_BYTES.",
         415: "A Content-Encoding other than gzip, deflate or identity.",
         422: "Invalid fields, parameters or ids: the first 20 in `errors`, their total in "
         "`error_count`.",
-        503: "The database is unavailable, or the bodies being received use the upload budget; "
-        "retry after Retry-After seconds.",
+        503: "The database is unavailable, MAX_IN_FLIGHT database calls are running already "
+        "(type `.../overloaded`, answered at once), or the bodies being received use the upload "
+        "budget; retry after Retry-After seconds.",
     }
     return {
         str(status): _json(_ref("Problem"), descriptions[status], PROBLEM_CONTENT_TYPE)
@@ -90,8 +93,35 @@ _BODY_REPLACE = {
 }
 
 
+_ETAG = {
+    "ETag": {
+        "description": "Strong validator of this state of the user; changes with every write.",
+        "schema": {"type": "string"},
+    }
+}
+_IF_NONE_MATCH_TEXT = "ETags the client holds (or `*`); 304 without a body when one is current."
+_IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "schema": {"type": "string"},
+    "description": _IF_NONE_MATCH_TEXT,
+}
+_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "schema": {"type": "string"},
+    "description": "Write only if the user still has one of these ETags (strong comparison), "
+    "checked inside the database write; else 412. `*` asks only that the user exists.",
+}
+_NOT_MODIFIED = {"304": {"description": "Not modified: the ETag is current.", "headers": _ETAG}}
+
+
+def _user(description: str) -> dict[str, Any]:
+    return {**_json(_ref("User"), description), "headers": _ETAG}
+
+
 def _paths() -> dict[str, Any]:
-    user = _json(_ref("User"), "The user.")
+    user = _user("The user.")
     return {
         "/users": {
             "post": {
@@ -101,7 +131,7 @@ def _paths() -> dict[str, Any]:
                 "responses": {
                     "201": {
                         **_json(_ref("User"), "Created."),
-                        "headers": {"Location": {"schema": {"type": "string"}}},
+                        "headers": {"Location": {"schema": {"type": "string"}}, **_ETAG},
                     },
                     **_problems(400, 409, 413, 415, 422, 503),
                 },
@@ -132,12 +162,21 @@ def _paths() -> dict[str, Any]:
                         "schema": _ID_SCHEMA,
                         "description": "The `next_after` of the previous page.",
                     },
+                    {
+                        **_IF_NONE_MATCH,
+                        "description": f"With `id`: {_IF_NONE_MATCH_TEXT}",
+                    },
                 ],
                 "responses": {
-                    "200": _json(
-                        {"anyOf": [_ref("UserPage"), _ref("User")]}, "A page, or the user."
-                    ),
-                    **_problems(404, 422, 503),
+                    "200": {
+                        **_json(
+                            {"anyOf": [_ref("UserPage"), _ref("User")]},
+                            "A page, or the user (then with its ETag).",
+                        ),
+                        "headers": _ETAG,
+                    },
+                    **_NOT_MODIFIED,
+                    **_problems(404, 409, 422, 503),
                 },
             },
         },
@@ -146,18 +185,24 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "operationId": "getUser",
                 "summary": "One user.",
-                "responses": {"200": user, **_problems(404, 422, 503)},
+                "parameters": [_IF_NONE_MATCH],
+                "responses": {"200": user, **_NOT_MODIFIED, **_problems(404, 409, 422, 503)},
             },
             "put": {
                 "operationId": "replaceUser",
                 "summary": "Replace a user's name.",
+                "parameters": [_IF_MATCH],
                 "requestBody": _BODY_REPLACE,
-                "responses": {"200": user, **_problems(400, 404, 413, 415, 422, 503)},
+                "responses": {"200": user, **_problems(400, 404, 409, 412, 413, 415, 422, 503)},
             },
             "delete": {
                 "operationId": "deleteUser",
                 "summary": "Delete a user.",
-                "responses": {"204": {"description": "Deleted."}, **_problems(404, 422, 503)},
+                "parameters": [_IF_MATCH],
+                "responses": {
+                    "204": {"description": "Deleted."},
+                    **_problems(404, 412, 422, 503),
+                },
             },
         },
         "/healthz": {

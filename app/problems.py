@@ -17,6 +17,9 @@ from app.errors import (
     DomainError,
     InvalidRequest,
     MalformedJson,
+    Overloaded,
+    PreconditionFailed,
+    StoredUserUnusable,
     UndecodableBody,
     UnsupportedEncoding,
     UploadBudgetExhausted,
@@ -95,6 +98,25 @@ def _from_domain_error(error: DomainError) -> web.Response:  # noqa: PLR0911 - o
                 slug="database-unavailable",
                 title="Database unavailable",
                 detail="the database did not answer in time; retry later",
+                headers={"Retry-After": RETRY_AFTER_SECONDS},
+            )
+        case StoredUserUnusable():
+            return problem_response(
+                status=409,
+                slug="stored-user-unusable",
+                title="Stored user unusable",
+                detail=str(error),
+            )
+        case PreconditionFailed():
+            return problem_response(
+                status=412, slug="precondition-failed", title="User changed", detail=str(error)
+            )
+        case Overloaded():
+            return problem_response(
+                status=503,
+                slug="overloaded",
+                title="Overloaded",
+                detail="too many requests are waiting on the database; retry later",
                 headers={"Retry-After": RETRY_AFTER_SECONDS},
             )
         case BodyReadTimeout():

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     mongodb_timeout_seconds: Seconds = 2.0
     mongodb_max_pool_size: int = Field(default=100, ge=1, le=10_000)
 
+    # Database calls in flight at once; beyond it requests get 503 at once instead
+    # of queueing. Unset: the pool size, so no call ever waits for a connection.
+    max_in_flight: int | None = Field(default=None, ge=1, le=100_000)
+
     readiness_timeout_seconds: Seconds = 0.5
     readiness_cache_seconds: float = Field(default=1.0, ge=0, le=60)
 
@@ -73,6 +77,11 @@ class Settings(BaseSettings):
                 f"MAX_BODY_BYTES ({self.max_body_bytes}): at least {needed}"
             )
         return self
+
+    @property
+    def in_flight_limit(self) -> int:
+        """MAX_IN_FLIGHT, or the pool size when unset."""
+        return self.max_in_flight or self.mongodb_max_pool_size
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod

@@ -79,6 +79,22 @@ class Metrics:
             "Bytes of the upload budget reserved by bodies being received now.",
             registry=self.registry,
         )
+        self.mongodb_operations_in_flight = Gauge(
+            "mongodb_operations_in_flight",
+            "MongoDB driver calls running right now (bounded by MAX_IN_FLIGHT).",
+            registry=self.registry,
+        )
+        self.requests_shed = Counter(
+            "http_requests_shed",
+            "Requests refused with 503 at once because MAX_IN_FLIGHT database calls were running.",
+            registry=self.registry,
+        )
+        self.unusable_documents = Counter(
+            "users_unusable_documents",
+            "Stored documents skipped from a page or refused on lookup, by the unusable field.",
+            ["field"],
+            registry=self.registry,
+        )
         build_info = Gauge(
             "users_api_build_info",
             "Always 1; labels carry the running version.",
@@ -109,3 +125,8 @@ class Metrics:
             timers(operation, outcome).observe(seconds)
 
         return record
+
+    def unusable_document_counter(self) -> Callable[[str], None]:
+        """Count one encounter with an unusable stored document, by field."""
+        counters = functools.cache(self.unusable_documents.labels)
+        return lambda field: counters(field).inc()

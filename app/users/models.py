@@ -72,8 +72,48 @@ class User:
 
     id: Annotated[int, Field(ge=1, le=MAX_USER_ID)]
     name: Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH)]
-    created_at: Annotated[datetime, Field(description="Set by the server at creation (UTC).")]
-    updated_at: Annotated[datetime, Field(description="Set by the server at each change (UTC).")]
+    created_at: Annotated[
+        datetime | None,
+        Field(
+            description="Set by the server at creation (UTC); null when the stored user has "
+            "no usable creation time (written by another tool)."
+        ),
+    ]
+    updated_at: Annotated[
+        datetime | None,
+        Field(
+            description="Set by the server at each change (UTC); null when the stored user has "
+            "no usable change time (written by another tool)."
+        ),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One state of a stored user, as an ETag names it.
+
+    The creation time tells a user deleted and created again (whose version
+    starts over at 1) from the one a client saw; it is None when unknown.
+    """
+
+    version: int
+    created_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUser:
+    """A user and its version: the count of writes, which every write increments atomically.
+
+    Users stored before versions existed have version 0 until their next write.
+    """
+
+    user: User
+    version: int
+
+    @property
+    def revision(self) -> Revision:
+        """The state an ETag of this response names."""
+        return Revision(version=self.version, created_at=self.user.created_at)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from app.parsing import (
     read_body,
 )
 from app.responses import json_response
+from app.users.conditional import if_match, user_response
 from app.users.models import UserCreate, UserReplace
 
 DEFAULT_PAGE_SIZE = 50
@@ -33,20 +34,21 @@ async def create_user(request: web.Request) -> web.Response:
     """POST /users."""
     user = parse_json(UserCreate, await _body(request))
     stored = await request.app[keys.USERS].create(user)
-    return json_response(stored, status=201, headers={"Location": f"/users/{stored.id}"})
+    return user_response(request, stored, status=201, headers={"Location": f"/users/{user.id}"})
 
 
 async def get_user(request: web.Request) -> web.Response:
     """GET /users/{id}."""
     user_id = parse_user_id(request.match_info["id"])
-    return json_response(await request.app[keys.USERS].get(user_id))
+    return user_response(request, await request.app[keys.USERS].get(user_id))
 
 
 async def list_users(request: web.Request) -> web.Response:
     """GET /users: one page in id order, or the seed's lookup form `GET /users?id=N`."""
     if "id" in request.query:
         query = query_values(request.query, allowed=_LOOKUP_QUERY)
-        return json_response(await request.app[keys.USERS].get(parse_user_id(query["id"])))
+        user_id = parse_user_id(query["id"])
+        return user_response(request, await request.app[keys.USERS].get(user_id))
     query = query_values(request.query, allowed=_PAGE_QUERY)
     limit = DEFAULT_PAGE_SIZE
     if "limit" in query:
@@ -64,12 +66,14 @@ async def replace_user(request: web.Request) -> web.Response:
         raise InvalidRequest(
             "the body's id does not match the path", [FieldError(pointer="#/id", detail=detail)]
         )
-    return json_response(await request.app[keys.USERS].replace(user_id, replacement))
+    stored = await request.app[keys.USERS].replace(user_id, replacement, if_match=if_match(request))
+    return user_response(request, stored)
 
 
 async def delete_user(request: web.Request) -> web.Response:
     """DELETE /users/{id}."""
-    await request.app[keys.USERS].delete(parse_user_id(request.match_info["id"]))
+    user_id = parse_user_id(request.match_info["id"])
+    await request.app[keys.USERS].delete(user_id, if_match=if_match(request))
     return web.Response(status=204)
 
 

@@ -14,6 +14,8 @@ from app.settings import Settings
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+    from pymongo.asynchronous.collection import AsyncCollection
+
     from tests.support.client import AppClient, ClientFactory
 
 
@@ -31,3 +33,13 @@ async def settings(ferretdb_uri: str) -> AsyncIterator[Settings]:
 async def client(aiohttp_client: ClientFactory, settings: Settings) -> AppClient:
     """An HTTP client for a freshly created app."""
     return await aiohttp_client(create_app(settings))
+
+
+@pytest.fixture
+async def users(settings: Settings) -> AsyncIterator[AsyncCollection[dict[str, Any]]]:
+    """The service's collection, written to directly as another tool would."""
+    raw: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        settings.mongodb_uri.get_secret_value(), timeoutMS=5000
+    )
+    yield raw[settings.mongodb_database]["users"]
+    await raw.close()
