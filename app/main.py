@@ -20,6 +20,7 @@ from app.problems import problems_middleware
 from app.protection.upload_budget import UploadBudget, make_upload_budget_middleware
 from app.users.repository import user_repository_context
 from app.users.routes import user_routes
+from app.users.validator import collection_validator_context
 
 if TYPE_CHECKING:
     from app.settings import Settings
@@ -59,7 +60,9 @@ def create_app(settings: Settings) -> web.Application:
     metrics.mongodb_operations_in_flight.set_function(lambda: admission.in_flight)
     app[keys.ADMISSION] = admission
     app[keys.OPENAPI_DOCUMENT] = orjson.dumps(build_openapi())
-    app.cleanup_ctx.extend([mongo_client_context, user_repository_context])
+    app.cleanup_ctx.extend(
+        [mongo_client_context, user_repository_context, collection_validator_context]
+    )
     app.add_routes(
         [
             *user_routes(),
