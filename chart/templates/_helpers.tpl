@@ -191,3 +191,11 @@ app.kubernetes.io/component: admin-ui
 app.kubernetes.io/name: {{ include "users-api.name" . }}-test
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
+
+{{/* ---------------------------------------------------------------- migration Job */}}
+
+{{/* Not the app's selector labels: the Service and the app's policies must not select it. */}}
+{{- define "users-api.migration.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "users-api.name" . }}-migrate
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}

@@ -19,6 +19,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from pymongo import MongoClient
 
 from tests.chart.render import render
 from tests.support.app_process import AppProcess
@@ -192,3 +193,30 @@ def test_upload_budget_is_a_quarter_of_the_rendered_memory_limit(
         if line.startswith("http_upload_budget_bytes ")
     ]
     assert budgets == [limit // 4]
+
+
+def test_migration_job_runs_the_migration_with_the_rendered_settings(
+    ferretdb_uri: str, tmp_path: Path
+) -> None:
+    """The Job's command and environment move a tutorial-layout user into place."""
+    database = f"chart_migrate_{uuid.uuid4().hex[:12]}"
+    rendered = render(set_values={"migration.enabled": "true", "config.database": database})
+    job = rendered.get("Job", "demo-users-api-migrate")
+    (spec,) = job["spec"]["template"]["spec"]["containers"]
+    env = resolve_env(rendered, spec)
+    env["MONGODB_URI"] = point_at(env["MONGODB_URI"], ferretdb_uri)
+    client: MongoClient[dict[str, Any]] = MongoClient(ferretdb_uri, timeoutMS=10_000)
+    try:
+        client[database]["users"].insert_one({"id": 2, "name": "Alice"})
+        argv = [sys.executable if spec["command"][0] == "python" else spec["command"][0]]
+        process = AppProcess(env, tmp_path / "migrate.log", argv=[*argv, *spec["command"][1:]])
+        process.start()
+        assert process.wait(timeout=60) == 0, process.log_text()
+        (finished,) = [e for e in process.log_events() if e["event"].startswith("tutorial_")]
+        assert (finished["event"], finished["migrated"]) == ("tutorial_migration_finished", 1)
+        assert client[database]["users"].find_one({"_id": 2}, {"_id": 0, "name": 1}) == {
+            "name": "Alice"
+        }
+    finally:
+        client.drop_database(database)
+        client.close()

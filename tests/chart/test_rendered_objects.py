@@ -399,6 +399,44 @@ def test_mongo_express_is_off_by_default(default_render: Rendered) -> None:
     assert not default_render.has("Deployment", MONGO_EXPRESS)
 
 
+# ---------------------------------------------------------------- migration Job
+
+MIGRATION_JOB = f"{APP}-migrate"
+
+
+def test_migration_job_is_off_by_default(default_render: Rendered) -> None:
+    assert not default_render.has("Job", MIGRATION_JOB)
+    assert "MAX_IN_FLIGHT" not in config_env(default_render)
+
+
+def test_migration_job_is_a_hook_run_like_the_app_and_reaches_only_mongodb(
+    rendered_scenarios: dict[str, Rendered],
+) -> None:
+    rendered = rendered_scenarios["migration"]
+    job = rendered.get("Job", MIGRATION_JOB)
+    assert job["metadata"]["annotations"]["helm.sh/hook"] == "post-install,post-upgrade"
+    pod = job["spec"]["template"]
+    (migrate,) = pod["spec"]["containers"]
+    assert migrate["command"] == ["python", "-m", "app.migrate"]
+    assert migrate["image"] == app_container(rendered)["image"]
+    assert migrate["envFrom"] == app_container(rendered)["envFrom"]
+    assert migrate["env"][0] == app_container(rendered)["env"][0]  # MONGODB_URI, same Secret
+    assert migrate["securityContext"] == app_container(rendered)["securityContext"]
+    assert pod["spec"]["restartPolicy"] == "Never"
+    labels = pod["metadata"]["labels"]
+    service = rendered.get("Service", APP)["spec"]["selector"]
+    assert not selects(service, labels), "the Service must never route to the Job"
+    mongodb_peers = rendered.get("NetworkPolicy", MONGODB)["spec"]["ingress"][0]["from"]
+    assert any(selects(peer["podSelector"]["matchLabels"], labels) for peer in mongodb_peers)
+    assert config_env(rendered)["MAX_IN_FLIGHT"] == "32"
+
+
+def test_migration_dry_run_passes_the_flag() -> None:
+    rendered = render(set_values={"migration.enabled": "true", "migration.dryRun": "true"})
+    (migrate,) = rendered.get("Job", MIGRATION_JOB)["spec"]["template"]["spec"]["containers"]
+    assert migrate["args"] == ["--dry-run"]
+
+
 # ---------------------------------------------------------------- MongoDB
 
 
