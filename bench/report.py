@@ -134,6 +134,9 @@ def render_markdown(results: Results) -> str:
     lines += ["", "## Figures", "", *_markdown_table(HEADERS, rows)]
     lines += ["", "## Targets", ""]
     lines += _markdown_table(("target", "wanted", "measured", ""), targets)
+    if results.extra_lines:
+        lines += ["", "## Conditional requests and load shedding", ""]
+        lines += [f"- {line.strip()}" for line in results.extra_lines]
     return "\n".join(lines) + "\n"
 
 

@@ -40,6 +40,8 @@ class Results:
     measurements: list[Measurement]
     rss_kib: dict[str, int] = field(default_factory=dict)
     access_log: dict[str, int] = field(default_factory=dict)
+    # Figures of features measured beside the table (ETags, shedding), one line each.
+    extra_lines: list[str] = field(default_factory=list)
 
     def find(self, scenario: str, concurrency: int) -> Measurement | None:
         """The measurement of a scenario at a concurrency, if it ran."""

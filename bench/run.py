@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bench.concurrency_costs import etag_costs, shedding_figures
 from bench.database import REPO, backend, postgres_bindir
 from bench.machine import describe_machine
 from bench.plan import Step, Target, groups
@@ -135,6 +136,16 @@ def run(options: Options, workdir: Path) -> Results:
             rss["end"] = rss_kib(service.pid)
             rss["peak"] = peak_rss_kib(service.pid)
             log_bytes = service.log_path.read_bytes()
+        _progress("shedding: overloading a service with a small MAX_IN_FLIGHT")
+        extra_lines = [
+            *etag_costs(),
+            *shedding_figures(
+                workdir,
+                mongodb_uri=database.uri,
+                database=options.database,
+                seconds=options.seconds,
+            ),
+        ]
     return Results(
         machine=describe_machine(),
         backend=database.description,
@@ -146,6 +157,7 @@ def run(options: Options, workdir: Path) -> Results:
         measurements=measurements,
         rss_kib=rss,
         access_log={"lines": log_bytes.count(b"\n"), "bytes": len(log_bytes)},
+        extra_lines=extra_lines,
     )
 
 
@@ -158,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="users-api-bench-") as workdir:
         results = run(options, Path(workdir))
     print(render_text(results))  # noqa: T201
+    print("\n".join(results.extra_lines))  # noqa: T201
     if options.write:
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
         write_json(results, RESULTS_DIR / "latest.json")

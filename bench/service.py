@@ -13,7 +13,7 @@ from bench.database import REPO
 from bench.processes import LOOPBACK, StartupError, child_process, free_port, wait_until_listening
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Mapping
     from pathlib import Path
 
 READY_SECONDS = 30.0
@@ -43,7 +43,13 @@ def _wait_ready(url: str, *, timeout_seconds: float) -> None:
 
 
 @contextlib.contextmanager
-def users_api(workdir: Path, *, mongodb_uri: str, database: str) -> Iterator[Service]:
+def users_api(
+    workdir: Path,
+    *,
+    mongodb_uri: str,
+    database: str,
+    env_overrides: Mapping[str, str] | None = None,
+) -> Iterator[Service]:
     """`python -m app` as in production: JSON access log on stdout, redirected to a file."""
     port = free_port()
     env = {
@@ -54,8 +60,9 @@ def users_api(workdir: Path, *, mongodb_uri: str, database: str) -> Iterator[Ser
         "LOG_LEVEL": "info",
         "LOG_FORMAT": "json",
         "PYTHONPATH": str(REPO),
+        **(env_overrides or {}),
     }
-    log_path = workdir / "service.log"
+    log_path = workdir / ("service.log" if env_overrides is None else f"service-{port}.log")
     with child_process([sys.executable, "-m", "app"], log_path=log_path, env=env) as process:
         wait_until_listening(process, port=port, name="the service", timeout_seconds=READY_SECONDS)
         base_url = f"http://{LOOPBACK}:{port}"

@@ -31,7 +31,8 @@ def etag(revision: Revision) -> str:
     """The strong ETag of a revision."""
     if revision.created_at is None:
         return f'"{revision.version}"'
-    return f'"{revision.version}-{(revision.created_at - _EPOCH) // _MILLISECOND}"'
+    # A double holds today's milliseconds since 1970 exactly; round() undoes its binary fraction.
+    return f'"{revision.version}-{round(revision.created_at.timestamp() * 1000)}"'
 
 
 def _revision(opaque: str) -> Revision | None:
