@@ -93,9 +93,10 @@ class StoredUserUnusable(DomainError):
     """The stored document with that id is in a shape the service cannot serve or update (409)."""
 
     def __init__(self, user_id: int, field: str) -> None:
+        remedy = "PUT a new name to repair it" if field == "name" else "an operator must repair it"
         super().__init__(
             f"user {user_id} is stored with an unusable `{field}` (written by another tool); "
-            "PUT a new name to repair it, or DELETE it"
+            f"{remedy}, or DELETE it"
         )
         self.user_id = user_id
         self.field = field
