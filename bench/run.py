@@ -144,6 +144,7 @@ def run(options: Options, workdir: Path) -> Results:
                 mongodb_uri=database.uri,
                 database=options.database,
                 seconds=options.seconds,
+                users=options.users,
             ),
         ]
     return Results(
