@@ -209,6 +209,8 @@ class UserRepository:
         With `if_match`, only a user in one of those revisions is written
         (PreconditionFailed otherwise): the check is the write's own filter.
         """
+        if if_match == []:  # only tags that can never match (weak, foreign, empty)
+            await self._raise_missing_or_changed(user_id, conditional=True)
         try:
             async with self._write_order.hold(user_id), self._operation("find_one_and_update"):
                 document = await self._collection.find_one_and_update(
@@ -227,6 +229,8 @@ class UserRepository:
 
     async def delete(self, user_id: int, *, if_match: Sequence[Revision] | None = None) -> None:
         """Delete the user (only in one of the `if_match` revisions, when given)."""
+        if if_match == []:
+            await self._raise_missing_or_changed(user_id, conditional=True)
         async with self._write_order.hold(user_id), self._operation("delete_one"):
             result = await self._collection.delete_one(_write_filter(user_id, if_match))
         if result.deleted_count == 0:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+import pytest
+
 from tests.api.stored import complete
 
 if TYPE_CHECKING:
@@ -56,6 +58,21 @@ async def test_put_and_delete_with_current_if_match_succeed(client: AppClient) -
     assert (await client.get("/users/7")).status == 200
     current = renamed.headers["ETag"]
     assert (await client.delete("/users/7", headers={"If-Match": current})).status == 204
+
+
+@pytest.mark.parametrize("header", ["", "garbage", 'W/"1-1"', '"not-ours"'])
+async def test_if_match_that_can_never_match_is_412_or_404_and_writes_nothing(
+    client: AppClient, header: str
+) -> None:
+    await client.post("/users", json={"id": 7, "name": "Ann"})
+    for method in ("PUT", "DELETE"):
+        response = await client.request(
+            method, "/users/7", json={"name": "Bea"}, headers={"If-Match": header}
+        )
+        assert response.status == 412, await response.text()
+    assert (await (await client.get("/users/7")).json())["name"] == "Ann"
+    absent = await client.put("/users/8", json={"name": "x"}, headers={"If-Match": header})
+    assert absent.status == 404
 
 
 async def test_if_match_on_absent_user_is_404(client: AppClient) -> None:
