@@ -38,6 +38,7 @@ async def mongo_client_context(app: web.Application) -> AsyncIterator[None]:
         maxPoolSize=settings.mongodb_max_pool_size,
         tz_aware=True,
         tzinfo=UTC,
+        event_listeners=app[keys.MONGO_EVENT_LISTENERS],
     )
     app[keys.MONGO_CLIENT] = client
     logger.info("mongodb_client_created", database=settings.mongodb_database)

@@ -14,6 +14,7 @@ from app.observability.health import Readiness, get_healthz, get_readyz
 from app.observability.inflight import InFlight
 from app.observability.metrics import Metrics
 from app.observability.middleware import make_observability_middleware
+from app.observability.tracing import current_exemplar, start_tracing
 from app.openapi import build_openapi
 from app.overload import DatabaseAdmission
 from app.problems import problems_middleware
@@ -36,8 +37,12 @@ def create_app(settings: Settings) -> web.Application:
     metrics = Metrics()
     in_flight = InFlight()
     readiness = Readiness(cache_seconds=settings.readiness_cache_seconds)
+    tracing = start_tracing(settings, dropped=metrics.spans_dropped)  # None: OTEL_* unset
     observability = make_observability_middleware(
-        metrics=metrics, in_flight=in_flight, readiness=readiness
+        metrics=metrics,
+        in_flight=in_flight,
+        readiness=readiness,
+        exemplar=current_exemplar if tracing else None,
     )
     upload_budget = UploadBudget(capacity_bytes=settings.effective_upload_budget_bytes)
     metrics.upload_budget_bytes.set(upload_budget.capacity_bytes)
@@ -45,12 +50,13 @@ def create_app(settings: Settings) -> web.Application:
     limit_uploads = make_upload_budget_middleware(
         budget=upload_budget, max_body_bytes=settings.max_body_bytes
     )
-    app = web.Application(
-        client_max_size=settings.max_body_bytes,
-        # Outermost first: observability sees the status problems_middleware
-        # produced, and the upload budget refuses before a handler reads a byte.
-        middlewares=[observability, problems_middleware, limit_uploads],
-    )
+    # Outermost first: observability sees the status problems_middleware
+    # produced, and the upload budget refuses before a handler reads a byte;
+    # tracing wraps them all, so the access log line carries the trace id.
+    middlewares = [observability, problems_middleware, limit_uploads]
+    if tracing:
+        middlewares.insert(0, tracing.middleware())
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=middlewares)
     app[keys.SETTINGS] = settings
     app[keys.METRICS] = metrics
     app[keys.IN_FLIGHT] = in_flight
@@ -60,6 +66,10 @@ def create_app(settings: Settings) -> web.Application:
     metrics.mongodb_operations_in_flight.set_function(lambda: admission.in_flight)
     app[keys.ADMISSION] = admission
     app[keys.OPENAPI_DOCUMENT] = orjson.dumps(build_openapi())
+    app[keys.MONGO_EVENT_LISTENERS] = [tracing.mongodb_listener()] if tracing else []
+    if tracing:
+        # First in, last out: spans of the database client's close are flushed too.
+        app.cleanup_ctx.append(tracing.cleanup_context)
     app.cleanup_ctx.extend(
         [mongo_client_context, user_repository_context, collection_validator_context]
     )

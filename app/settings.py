@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     shutdown_delay_seconds: float = Field(default=0.0, ge=0, le=300)
     shutdown_timeout_seconds: Seconds = 10.0
 
+    # Tracing is on when an OTLP endpoint is set (OTLP over HTTP, e.g.
+    # http://collector:4318). The SDK reads every other OTEL_* variable itself.
+    otel_exporter_otlp_endpoint: str = ""
+    otel_exporter_otlp_traces_endpoint: str = ""
+    otel_sdk_disabled: bool = False
+
     # The largest valid user is about 2.5 KB of JSON; 64 KiB leaves room for
     # pretty-printers while keeping the worst body's parse to a few ms.
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=64 * 1024 * 1024)
@@ -93,6 +99,13 @@ class Settings(BaseSettings):
     def _mongodb_scheme(cls, value: SecretStr) -> SecretStr:
         if not value.get_secret_value().startswith(("mongodb://", "mongodb+srv://")):
             raise ValueError("must start with mongodb:// or mongodb+srv://")
+        return value
+
+    @field_validator("otel_exporter_otlp_endpoint", "otel_exporter_otlp_traces_endpoint")
+    @classmethod
+    def _otlp_http_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL (OTLP over HTTP)")
         return value
 
     @field_validator("mongodb_database")

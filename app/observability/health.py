@@ -31,6 +31,11 @@ class Readiness:
         self._reason: str | None = "database not checked yet"
         self._lock = asyncio.Lock()
 
+    @property
+    def ready(self) -> bool:
+        """Whether the last check passed (what the users_api_ready gauge exports)."""
+        return not self.shutting_down and self._reason is None
+
     async def check(self, probe: Callable[[], Awaitable[None]]) -> str | None:
         """None when ready, else the reason why not."""
         if self.shutting_down:

@@ -95,6 +95,17 @@ class Metrics:
             ["field"],
             registry=self.registry,
         )
+        self.ready = Gauge(
+            "users_api_ready",
+            "1 if the last readiness check passed, else 0 (unchecked, database down, stopping).",
+            registry=self.registry,
+        )
+        self.spans_dropped = Counter(
+            "tracing_spans_dropped_total",
+            "Spans lost instead of exported, by reason (queue_full, export_failed).",
+            ["reason"],
+            registry=self.registry,
+        )
         build_info = Gauge(
             "users_api_build_info",
             "Always 1; labels carry the running version.",
@@ -106,8 +117,14 @@ class Metrics:
     # `.labels()` takes a lock and validates on every call; label values are
     # bounded, so each child is looked up once and kept (functools.cache).
 
-    def request_recorder(self) -> Callable[[str, str, int, float], None]:
-        """Count and time one request by method, route template and status."""
+    def request_recorder(
+        self, *, exemplar: Callable[[], dict[str, str] | None] | None = None
+    ) -> Callable[[str, str, int, float], None]:
+        """Count and time one request by method, route template and status.
+
+        With `exemplar` (tracing on) each latency observation carries the
+        current trace id, shown in the OpenMetrics exposition.
+        """
         counters = functools.cache(self.requests.labels)
         timers = functools.cache(self.request_seconds.labels)
 
@@ -115,7 +132,14 @@ class Metrics:
             counters(method, route, str(status)).inc()
             timers(method, route, str(status)).observe(seconds)
 
-        return record
+        if exemplar is None:
+            return record
+
+        def record_with_exemplar(method: str, route: str, status: int, seconds: float) -> None:
+            counters(method, route, str(status)).inc()
+            timers(method, route, str(status)).observe(seconds, exemplar())
+
+        return record_with_exemplar
 
     def operation_recorder(self) -> Callable[[str, str, float], None]:
         """Time one MongoDB driver call by operation and outcome."""

@@ -13,6 +13,8 @@ import structlog
 from aiohttp import web
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from aiohttp.typedefs import Handler, Middleware
 
     from app.observability.health import Readiness
@@ -38,12 +40,17 @@ def route_template(request: web.Request) -> str:
 
 
 def make_observability_middleware(
-    *, metrics: Metrics, in_flight: InFlight, readiness: Readiness
+    *,
+    metrics: Metrics,
+    in_flight: InFlight,
+    readiness: Readiness,
+    exemplar: Callable[[], dict[str, str] | None] | None = None,
 ) -> Middleware:
-    """Build the outermost middleware, so it sees the final status of every request."""
+    """Build the outer middleware, so it sees the final status of every request."""
     access_log = structlog.get_logger("app.access")
     metrics.requests_in_flight.set_function(lambda: in_flight.count)
-    record_request = metrics.request_recorder()
+    metrics.ready.set_function(lambda: float(readiness.ready))
+    record_request = metrics.request_recorder(exemplar=exemplar)
 
     @web.middleware
     async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:

@@ -36,3 +36,10 @@ def call(
     except urllib.error.HTTPError as error:
         status, response_headers, raw = error.code, dict(error.headers), error.read()
     return status, response_headers, json.loads(raw) if raw else None
+
+
+def get_text(url: str, *, accept: str = "*/*", timeout: float = 5.0) -> tuple[str, str]:
+    """The Content-Type and the decoded body of a GET that must answer 200."""
+    request = urllib.request.Request(url, headers={"Accept": accept})  # noqa: S310 - loopback
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        return response.headers["Content-Type"], response.read().decode()
