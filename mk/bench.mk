@@ -15,13 +15,18 @@ PROFILE_ARGS ?=
 ##@ Benchmarks
 
 .PHONY: bench
-bench: deps $(FERRETDB) ## wrk vs raw PyMongo and bare aiohttp, then bench-hostile; writes bench/results/ and the README table
+bench: deps $(FERRETDB) ## wrk vs raw PyMongo and bare aiohttp, then bench-hostile and bench-tracing; writes bench/results/ and the README table
 	$(PYTHON) -m bench $(BENCH_ARGS)
 	$(PYTHON) -m bench.hostile $(BENCH_HOSTILE_ARGS)
+	$(PYTHON) -m bench.tracing_cost
 
 .PHONY: bench-hostile
 bench-hostile: deps $(FERRETDB) ## Hostile clients: worst body, stalled uploads, /healthz under attack; writes bench/results/hostile.md
 	$(PYTHON) -m bench.hostile $(BENCH_HOSTILE_ARGS)
+
+.PHONY: bench-tracing
+bench-tracing: deps ## Tracing's CPU cost per request, off and on (also printed by `make bench`)
+	$(PYTHON) -m bench.tracing_cost
 
 .PHONY: profile
 profile: deps $(FERRETDB) $(PY_SPY) ## py-spy the service under load; writes bench/results/profile.md
