@@ -1,7 +1,7 @@
 """Every rendered object validates against the strict Kubernetes schemas of 1.29 and the newest.
 
-Built-in kinds use the schemas shipped by kubernetes-validate; the two CRD kinds the chart can
-render (ServiceMonitor, HTTPRoute) use the strict schemas vendored in crd_schemas/.
+Built-in kinds use the schemas shipped by kubernetes-validate; the CRD kinds the chart can
+render (ServiceMonitor, PrometheusRule, HTTPRoute) use the strict schemas vendored in crd_schemas/.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ CRD_SCHEMAS: dict[tuple[str, str], Path] = {
     ("monitoring.coreos.com/v1", "ServiceMonitor"): Path(__file__).parent
     / "crd_schemas"
     / "servicemonitor-monitoring-v1.json",
+    ("monitoring.coreos.com/v1", "PrometheusRule"): Path(__file__).parent
+    / "crd_schemas"
+    / "prometheusrule-monitoring-v1.json",
     ("gateway.networking.k8s.io/v1", "HTTPRoute"): Path(__file__).parent
     / "crd_schemas"
     / "httproute-gateway-v1.json",
@@ -93,6 +96,30 @@ def test_crd_kinds_are_rendered_somewhere_in_the_matrix(
                 "spec": {"selector": {}, "endpoints": [{"port": "http", "interval": "30 s"}]},
             },
             id="servicemonitor-bad-duration",
+        ),
+        pytest.param(
+            {
+                "apiVersion": "monitoring.coreos.com/v1",
+                "kind": "PrometheusRule",
+                "metadata": {"name": "x"},
+                "spec": {
+                    "groups": [{"name": "g", "rules": [{"alert": "A", "expr": "up", "for": "5 m"}]}]
+                },
+            },
+            id="prometheusrule-bad-duration",
+        ),
+        pytest.param(
+            {
+                "apiVersion": "monitoring.coreos.com/v1",
+                "kind": "PrometheusRule",
+                "metadata": {"name": "x"},
+                "spec": {
+                    "groups": [
+                        {"name": "g", "rules": [{"record": "r", "alert": "A", "expr": "up"}]}
+                    ]
+                },
+            },
+            id="prometheusrule-record-and-alert",
         ),
         pytest.param(
             {
