@@ -14,7 +14,7 @@ from app.observability.health import Readiness, get_healthz, get_readyz
 from app.observability.inflight import InFlight
 from app.observability.metrics import Metrics
 from app.observability.middleware import make_observability_middleware
-from app.observability.tracing import current_exemplar, start_tracing
+from app.observability.tracing import start_tracing
 from app.openapi import build_openapi
 from app.overload import DatabaseAdmission
 from app.problems import problems_middleware
@@ -42,7 +42,7 @@ def create_app(settings: Settings) -> web.Application:
         metrics=metrics,
         in_flight=in_flight,
         readiness=readiness,
-        exemplar=current_exemplar if tracing else None,
+        exemplar=tracing.exemplar if tracing else None,
     )
     upload_budget = UploadBudget(capacity_bytes=settings.effective_upload_budget_bytes)
     metrics.upload_budget_bytes.set(upload_budget.capacity_bytes)

@@ -35,7 +35,7 @@ from app.observability.inflight import InFlight
 from app.observability.logging import configure_logging
 from app.observability.metrics import Metrics
 from app.observability.middleware import make_observability_middleware
-from app.observability.tracing import current_exemplar, start_tracing
+from app.observability.tracing import start_tracing
 from app.settings import Settings
 from bench.database import REPO
 from bench.processes import free_port
@@ -128,7 +128,7 @@ async def _measure(settings: Settings, requests: int) -> tuple[float, float]:
         metrics=metrics,
         in_flight=InFlight(),
         readiness=Readiness(cache_seconds=1),
-        exemplar=current_exemplar if tracing else None,
+        exemplar=tracing.exemplar if tracing else None,
     )
     middlewares = [observability]
     if tracing:
