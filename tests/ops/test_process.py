@@ -43,7 +43,7 @@ def test_every_log_line_is_json_and_requests_carry_their_id(
     app = start_app(LOG_LEVEL="debug")
     app.wait_until("/readyz", 200)
     call("GET", app.base_url + "/users/77", headers={"X-Request-ID": "trace-77"})
-    # A request line the HTTP parser rejects is logged by aiohttp's stdlib logger.
+    # A request line the HTTP parser rejects is one JSON warning line, without a traceback.
     with socket.create_connection(("127.0.0.1", int(app.env["PORT"]))) as raw:
         raw.sendall(b"\x16\x03\x01 not http\r\n\r\n")
         raw.recv(1024)
@@ -67,7 +67,9 @@ def test_every_log_line_is_json_and_requests_carry_their_id(
         "status": 404,
         "duration_ms": 0,
     }
-    assert any(event.get("logger", "").startswith("aiohttp") for event in events), events
+    protocol_errors = [e for e in events if e["event"] == "http_protocol_error"]
+    assert [(e["level"], e["error"]) for e in protocol_errors] == [("warning", "BadHttpMethod")]
+    assert "exception" not in protocol_errors[0]
 
 
 def test_sigterm_fails_readiness_finishes_in_flight_requests_and_exits_0(
