@@ -73,8 +73,12 @@ def _version(binary: Path) -> str:
 
 
 @contextlib.contextmanager
-def postgres_cluster(workdir: Path) -> Iterator[str]:
-    """A fresh cluster (trust auth, loopback only) on a free port; yields its URL."""
+def postgres_cluster(workdir: Path, *, custom_plans: bool = False) -> Iterator[str]:
+    """A fresh cluster (trust auth, loopback only) on a free port; yields its URL.
+
+    custom_plans: plan every statement with its parameters filled in
+    (`plan_cache_mode = force_custom_plan`), as scripts/ferretdb-id-index.sql needs.
+    """
     bindir = postgres_bindir()
     run_as = _run_as()
     data = workdir / "pgdata"
@@ -90,6 +94,8 @@ def postgres_cluster(workdir: Path) -> Iterator[str]:
             raise StartupError(f"initdb failed; see {workdir / 'initdb.log'}")
     port = free_port()
     server = [str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-h", LOOPBACK]
+    if custom_plans:
+        server += ["-c", "plan_cache_mode=force_custom_plan"]
     # Fast shutdown on SIGINT: the data is thrown away anyway.
     with child_process(
         [*server, "-k", str(workdir)],
@@ -118,13 +124,28 @@ def _wait_accepting(bindir: Path, *, port: int, process: subprocess.Popen[bytes]
 @contextlib.contextmanager
 def ferretdb(workdir: Path, *, postgresql_url: str) -> Iterator[str]:
     """FerretDB on the PostgreSQL handler, on a free loopback port; yields a mongodb:// URI."""
+    handler = ["--handler=postgresql", f"--postgresql-url={postgresql_url}"]
+    with _ferretdb(workdir, handler=handler) as uri:
+        yield uri
+
+
+@contextlib.contextmanager
+def ferretdb_sqlite(workdir: Path) -> Iterator[str]:
+    """FerretDB on the SQLite handler (what `make run` starts), data in workdir/sqlite."""
+    data = workdir / "sqlite"
+    data.mkdir()
+    with _ferretdb(workdir, handler=["--handler=sqlite", f"--sqlite-url=file:{data}/"]) as uri:
+        yield uri
+
+
+@contextlib.contextmanager
+def _ferretdb(workdir: Path, *, handler: list[str]) -> Iterator[str]:
     if not FERRETDB.exists():
         raise StartupError(f"{FERRETDB} missing: run `make bench` (it builds it) first")
     port = free_port()
     argv = [
         str(FERRETDB),
-        "--handler=postgresql",
-        f"--postgresql-url={postgresql_url}",
+        *handler,
         f"--listen-addr={LOOPBACK}:{port}",
         f"--state-dir={workdir}",
         "--debug-addr=-",

@@ -11,6 +11,8 @@ BENCH_ARGS ?=
 # e.g. BENCH_HOSTILE_ARGS='--app-dir /tmp/main-checkout' to measure another revision's app/
 BENCH_HOSTILE_ARGS ?=
 PROFILE_ARGS ?=
+# e.g. SCALING_ARGS='--engine sqlite --sizes 1000,10000 --no-write'
+SCALING_ARGS ?=
 
 ##@ Benchmarks
 
@@ -27,6 +29,10 @@ bench-hostile: deps $(FERRETDB) ## Hostile clients: worst body, stalled uploads,
 .PHONY: bench-tracing
 bench-tracing: deps ## Tracing's CPU cost per request, off and on (also printed by `make bench`)
 	$(PYTHON) -m bench.tracing_cost
+
+.PHONY: bench-scaling
+bench-scaling: deps $(FERRETDB) ## Lookups and pages at 1k/10k/100k users per embedded engine; writes bench/results/scaling.md and README
+	$(PYTHON) -m bench.scaling $(SCALING_ARGS)
 
 .PHONY: profile
 profile: deps $(FERRETDB) $(PY_SPY) ## py-spy the service under load; writes bench/results/profile.md
