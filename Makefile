@@ -37,6 +37,14 @@ help: ## Show this help
 run: deps $(FERRETDB) ## Run the service on :8080 (starts a local FerretDB unless MONGODB_URI is set)
 	@scripts/run-local
 
+.PHONY: run-machine
+run-machine: ## Machine setup (root): apt-get install postgresql, so `make run` puts FerretDB on it
+	@if scripts/local-postgresql check; then \
+		echo "run-machine: PostgreSQL already installed"; \
+	else \
+		apt-get update && apt-get install -y --no-install-recommends postgresql; \
+	fi
+
 .PHONY: test
 test: lint $(TEST_TOOLS) ## Lint, type-check and run every test tier (CI=true turns skips into failures)
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
