@@ -2,6 +2,8 @@
 #
 # Plain `make image` builds against the official base images. On a machine
 # without a registry, `make standin-images` once, then `make image STANDIN=1`.
+# IMAGE_PLATFORM=linux/arm64 builds for arm64 (emulated on amd64: `make
+# arm64-emulation`, and `make standin-images-arm64` for STANDIN=1).
 
 # Debian's docker.io client (20.10) has BuildKit built in; newer clients
 # without the buildx plugin cannot build this Dockerfile, so prefer it.
@@ -15,16 +17,20 @@ IMAGE_BUILD_FLAGS ?=
 # Trusted by uv during the dependency step only (a BuildKit secret, never in a
 # layer); lets builds pass a TLS-intercepting proxy the host already trusts.
 CA_BUNDLE ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
+# Empty: the engine's own platform.
+IMAGE_PLATFORM ?=
 
 ifeq ($(STANDIN),1)
 # The script names the stand-ins; --check builds nothing.
-STANDIN_CHECK = UV_VERSION=$(UV_VERSION) DOCKER=$(DOCKER) scripts/build-standin-images --check
+STANDIN_CHECK = UV_VERSION=$(UV_VERSION) DOCKER=$(DOCKER) scripts/build-standin-images --check \
+	$(if $(IMAGE_PLATFORM),--arch $(notdir $(IMAGE_PLATFORM)))
 STANDIN_IMAGES := $(shell $(STANDIN_CHECK) 2>/dev/null)
 PYTHON_IMAGE := $(patsubst PYTHON_IMAGE=%,%,$(filter PYTHON_IMAGE=%,$(STANDIN_IMAGES)))
 UV_IMAGE := $(patsubst UV_IMAGE=%,%,$(filter UV_IMAGE=%,$(STANDIN_IMAGES)))
 endif
 
 IMAGE_BUILD = $(if $(STANDIN_CHECK),$(STANDIN_CHECK) >/dev/null && )DOCKER_BUILDKIT=1 $(DOCKER) build \
+	$(if $(IMAGE_PLATFORM),--platform $(IMAGE_PLATFORM)) \
 	--build-arg PYTHON_IMAGE=$(PYTHON_IMAGE) \
 	--build-arg UV_IMAGE=$(UV_IMAGE) \
 	--build-arg VERSION=$(IMAGE_TAG) \
@@ -51,3 +57,11 @@ docker-engine: ## Machine setup (root): install docker.io if missing, start dock
 .PHONY: standin-images
 standin-images: ## Machine setup (root): build the stand-in python and uv base images once
 	UV_VERSION=$(UV_VERSION) DOCKER=$(DOCKER) scripts/build-standin-images
+
+.PHONY: arm64-emulation
+arm64-emulation: ## Machine setup (root): qemu-user-static + binfmt_misc, so arm64 code runs here
+	scripts/enable-arm64-emulation
+
+.PHONY: standin-images-arm64
+standin-images-arm64: arm64-emulation ## Machine setup (root): the stand-in bases for linux/arm64 (emulated; cached by tag)
+	UV_VERSION=$(UV_VERSION) DOCKER=$(DOCKER) scripts/build-standin-images --arch arm64

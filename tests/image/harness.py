@@ -60,15 +60,17 @@ class Docker:
     build_flags: list[str]
     containers: list[str] = field(default_factory=list)
 
-    def build(self, *, target: str, tag: str, context: Path = REPO_ROOT) -> Build:
-        """Build one target of the Dockerfile in context, tagged tag."""
+    def build(
+        self, *, target: str, tag: str, context: Path = REPO_ROOT, timeout: float = 600
+    ) -> Build:
+        """Build one target of the Dockerfile in context, tagged tag, within timeout seconds."""
         argv = [self.cli, "build", "--progress=plain", f"--target={target}", f"--tag={tag}"]
         started = time.monotonic()
         done = subprocess.run(
             [*argv, *self.build_flags, str(context)],
             env={**os.environ, "DOCKER_BUILDKIT": "1"},
             capture_output=True,
-            timeout=600,
+            timeout=timeout,
             check=False,
         )
         output = (done.stdout + done.stderr).decode(errors="replace")
