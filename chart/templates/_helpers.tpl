@@ -26,6 +26,19 @@ If the release name already contains the chart name it is used as is.
 {{- end }}
 {{- end }}
 
+{{/*
+A name derived from the full name, cut to fit a limit. When it has to be cut, the end is
+replaced by a hash of the whole name, so two releases sharing a long prefix never end up with
+the same object. Usage: include "users-api.fitName" (dict "name" "<full>-suffix" "max" 52)
+*/}}
+{{- define "users-api.fitName" -}}
+{{- if le (len .name) (int .max) }}
+{{- .name }}
+{{- else }}
+{{- printf "%s-%s" (.name | trunc (sub (int .max) 6 | int) | trimSuffix "-") (.name | sha256sum | trunc 5) }}
+{{- end }}
+{{- end }}
+
 {{/* Chart name and version, for the helm.sh/chart label. */}}
 {{- define "users-api.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
@@ -99,9 +112,13 @@ Usage: include "users-api.imageRef" (dict "image" .Values.image "defaultTag" .Ch
 
 {{/* ---------------------------------------------------------------- MongoDB */}}
 
-{{/* Base name of the bundled MongoDB objects. */}}
+{{/*
+Base name of the bundled MongoDB objects, the StatefulSet's included: at most 52 characters,
+because its pods carry the label controller-revision-hash: <name>-<hash of up to 10>, which
+must stay within 63. The headless Service adds 9 and stays within 63 too.
+*/}}
 {{- define "users-api.mongodb.fullname" -}}
-{{- printf "%s-mongodb" (include "users-api.fullname" . | trunc 55 | trimSuffix "-") }}
+{{- include "users-api.fitName" (dict "name" (printf "%s-mongodb" (include "users-api.fullname" .)) "max" 52) }}
 {{- end }}
 
 {{/* Headless Service that governs the StatefulSet (stable pod DNS names). */}}
@@ -143,7 +160,7 @@ Fails with a message naming the keys to set when MongoDB is external and no URI 
 {{- .Values.externalMongodb.existingSecret }}
 {{- else }}
 {{- $_ := required "mongodb.enabled=false needs a connection string: set externalMongodb.uri, or externalMongodb.existingSecret (and externalMongodb.existingSecretKey)" .Values.externalMongodb.uri }}
-{{- printf "%s-external-mongodb" (include "users-api.fullname" . | trunc 46 | trimSuffix "-") }}
+{{- include "users-api.fitName" (dict "name" (printf "%s-external-mongodb" (include "users-api.fullname" .)) "max" 63) }}
 {{- end }}
 {{- end }}
 
@@ -171,7 +188,7 @@ upgrades, yet rolls the pods when an operator changes a password, URI or Secret 
 {{/* ---------------------------------------------------------------- mongo-express */}}
 
 {{- define "users-api.mongoExpress.fullname" -}}
-{{- printf "%s-mongo-express" (include "users-api.fullname" . | trunc 49 | trimSuffix "-") }}
+{{- include "users-api.fitName" (dict "name" (printf "%s-mongo-express" (include "users-api.fullname" .)) "max" 63) }}
 {{- end }}
 
 {{- define "users-api.mongoExpress.selectorLabels" -}}
@@ -187,8 +204,12 @@ app.kubernetes.io/component: admin-ui
 
 {{/* ---------------------------------------------------------------- helm test */}}
 
+{{- define "users-api.test.fullname" -}}
+{{- include "users-api.fitName" (dict "name" (printf "%s-test-roundtrip" (include "users-api.fullname" .)) "max" 63) }}
+{{- end }}
+
 {{- define "users-api.test.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "users-api.name" . }}-test
+app.kubernetes.io/name: {{ include "users-api.fitName" (dict "name" (printf "%s-test" (include "users-api.name" .)) "max" 63) }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 

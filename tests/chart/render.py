@@ -68,13 +68,17 @@ def template_args(
 
 
 def render_text(
-    values_file: Path | None = None, *, set_values: Mapping[str, str] | None = None
+    values_file: Path | None = None,
+    *,
+    set_values: Mapping[str, str] | None = None,
+    release: str = RELEASE,
+    chart_dir: Path = CHART_DIR,
 ) -> str:
     """`helm template` output for a value set (hooks included); fails the test on an error."""
     result = run_helm(
         "template",
-        RELEASE,
-        str(CHART_DIR),
+        release,
+        str(chart_dir),
         "--namespace",
         NAMESPACE,
         *template_args(values_file, set_values=set_values),
@@ -110,10 +114,14 @@ class Rendered:
 
 
 def render(
-    values_file: Path | None = None, *, set_values: Mapping[str, str] | None = None
+    values_file: Path | None = None,
+    *,
+    set_values: Mapping[str, str] | None = None,
+    release: str = RELEASE,
+    chart_dir: Path = CHART_DIR,
 ) -> Rendered:
-    """Render and parse a value set."""
-    text = render_text(values_file, set_values=set_values)
+    """Render and parse a value set (optionally another release name, or a copy of the chart)."""
+    text = render_text(values_file, set_values=set_values, release=release, chart_dir=chart_dir)
     return Rendered([doc for doc in yaml.safe_load_all(text) if doc])
 
 
