@@ -131,10 +131,47 @@ app.kubernetes.io/name: mongodb
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
-{{- define "users-api.mongodb.labels" -}}
+{{/*
+Labels of the MongoDB pod template: nothing that carries a version. A change to the pod
+template restarts the database (and empties the app's Service meanwhile), so a chart or app
+release must never touch it; a new mongod image changes the template by itself.
+*/}}
+{{- define "users-api.mongodb.podLabels" -}}
 {{ include "users-api.mongodb.selectorLabels" . }}
 app.kubernetes.io/component: database
-{{ include "users-api.commonLabels" . }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: {{ include "users-api.name" . }}
+{{- end }}
+
+{{/* Labels of the MongoDB objects; their version is MongoDB's, not the app's. */}}
+{{- define "users-api.mongodb.labels" -}}
+{{ include "users-api.mongodb.podLabels" . }}
+helm.sh/chart: {{ include "users-api.chart" . }}
+app.kubernetes.io/version: {{ .Values.mongodb.image.tag | toString | trunc 63 | trimSuffix "-" | quote }}
+{{- end }}
+
+{{/*
+The data volume's claim template is immutable in a StatefulSet, so `helm upgrade` with another
+mongodb.persistence.size (or storageClass) would fail with the API server's "updates to
+statefulset spec for fields other than ... are forbidden". Say instead what happened and how
+to resize. Takes the live StatefulSet (empty on install and under `helm template`) and the
+root context.
+*/}}
+{{- define "users-api.mongodb.assertVolumeUnchanged" -}}
+{{- $persistence := .root.Values.mongodb.persistence }}
+{{- $pvc := printf "data-%s-0" (include "users-api.mongodb.fullname" .root) }}
+{{- range (dig "spec" "volumeClaimTemplates" list (.live | default dict)) }}
+{{- if eq (dig "metadata" "name" "" .) "data" }}
+{{- $size := dig "spec" "resources" "requests" "storage" "" . | toString }}
+{{- if ne $size (toString $persistence.size) }}
+{{- fail (printf "mongodb.persistence.size cannot change from %s to %s on an installed release: a StatefulSet's volumeClaimTemplates are immutable. To grow the volume, patch PVC %s to the new size (its StorageClass must allow volume expansion), delete the StatefulSet with --cascade=orphan (the pod keeps running), then run this upgrade again; see \"Resizing the MongoDB volume\" in the chart README. Otherwise keep mongodb.persistence.size: %s." $size (toString $persistence.size) $pvc $size) }}
+{{- end }}
+{{- $class := dig "spec" "storageClassName" "" . | toString }}
+{{- if and $persistence.storageClass (ne $class $persistence.storageClass) }}
+{{- fail (printf "mongodb.persistence.storageClass cannot change from %q to %q on an installed release: a StatefulSet's volumeClaimTemplates are immutable, and moving the data to another StorageClass needs a backup and restore (chart README)." $class $persistence.storageClass) }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{- define "users-api.mongodb.image" -}}

@@ -467,14 +467,6 @@ def test_mongodb_runs_the_official_image_as_999_with_read_only_root(
     assert pod["automountServiceAccountToken"] is False
 
 
-def test_mongodb_probes_ping_with_mongosh(default_render: Rendered) -> None:
-    mongo = container(default_render.get("StatefulSet", MONGODB), "mongodb")
-    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
-        assert mongo[probe]["exec"]["command"][0] == "mongosh", probe
-    assert "ping" in mongo["livenessProbe"]["exec"]["command"][-1]
-    assert "isWritablePrimary" in mongo["readinessProbe"]["exec"]["command"][-1]
-
-
 def test_mongodb_auth_is_on_with_an_app_user_created_by_init_script(
     default_render: Rendered,
 ) -> None:
