@@ -224,6 +224,34 @@ upgrades, yet rolls the pods when an operator changes a password, URI or Secret 
 
 {{/* ---------------------------------------------------------------- mongo-express */}}
 
+{{/*
+Percent-encoding for the userinfo of a connection string read by the Node driver, which
+decodes %XX but not `+`: urlquery escapes every reserved character (@ : / % ? # ...) and
+writes a space as `+`, so that one becomes %20.
+*/}}
+{{- define "users-api.mongoExpress.escape" -}}
+{{- urlquery . | replace "+" "%20" }}
+{{- end }}
+
+{{/* mongo-express's connection string: root user, percent-encoded, against the admin database. */}}
+{{- define "users-api.mongoExpress.mongodbUrl" -}}
+{{- printf "mongodb://%s:%s@%s:27017/?authSource=admin" (include "users-api.mongoExpress.escape" .username) (include "users-api.mongoExpress.escape" .password) .host }}
+{{- end }}
+
+{{/*
+With mongodb.auth.existingSecret the chart never sees the root password, so mongo-express's
+connection string is assembled by the kubelet from the raw value. Refuse, on install and
+upgrade, a password that would need percent-encoding there. Takes the live Secret (empty
+under `helm template`, which cannot look it up) and the root context.
+*/}}
+{{- define "users-api.mongoExpress.assertUrlSafePassword" -}}
+{{- $key := .root.Values.mongodb.auth.secretKeys.rootPassword }}
+{{- $password := get (.secret.data | default dict) $key | default "" | b64dec }}
+{{- if regexMatch "[^A-Za-z0-9._~-]" $password }}
+{{- fail (printf "mongoExpress.enabled: the root password in Secret %q (key %q) contains characters a connection string must percent-encode (such as @ : / %%), and with mongodb.auth.existingSecret the chart cannot encode it for mongo-express. Use only letters, digits and - . _ ~ in that password, or leave mongodb.auth.existingSecret empty: the chart's own Secret encodes any password." .root.Values.mongodb.auth.existingSecret $key) }}
+{{- end }}
+{{- end }}
+
 {{- define "users-api.mongoExpress.fullname" -}}
 {{- include "users-api.fitName" (dict "name" (printf "%s-mongo-express" (include "users-api.fullname" .)) "max" 63) }}
 {{- end }}

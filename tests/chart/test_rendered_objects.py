@@ -387,10 +387,10 @@ def test_mongo_express_reaches_mongodb_but_nothing_reaches_it(
     assert "Ingress" in own["policyTypes"]
     assert "ingress" not in own
     env = {e["name"]: e for e in container(admin, "mongo-express")["env"]}
-    assert env["ME_CONFIG_MONGODB_URL"]["value"] == (
-        f"mongodb://root:$(MONGODB_ROOT_PASSWORD)@{MONGODB}:27017/?authSource=admin"
-    )
-    assert env["MONGODB_ROOT_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == MONGODB
+    assert env["ME_CONFIG_MONGODB_URL"]["valueFrom"]["secretKeyRef"] == {
+        "name": MONGODB,
+        "key": "mongo-express-url",
+    }
     assert "ME_CONFIG_MONGODB_SERVER" not in env
     assert env["ME_CONFIG_BASICAUTH_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == MONGO_EXPRESS
 
