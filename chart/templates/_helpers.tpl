@@ -69,7 +69,7 @@ app.kubernetes.io/component: api
 Workload names must stay distinct or one Service would select another workload's pods.
 */}}
 {{- define "users-api.assertDistinctNames" -}}
-{{- if has (include "users-api.name" .) (list "mongodb" "mongo-express") }}
+{{- if has (include "users-api.name" .) (list "mongodb" "mongo-express" "mongodb-backup") }}
 {{- fail (printf "nameOverride %q collides with the bundled %s workload's name label; choose another name" (include "users-api.name" .) (include "users-api.name" .)) }}
 {{- end }}
 {{- end }}
@@ -220,6 +220,36 @@ upgrades, yet rolls the pods when an operator changes a password, URI or Secret 
 {{- define "users-api.secretChecksum" -}}
 {{- $inputs := dict "mongodbEnabled" .Values.mongodb.enabled "auth" .Values.mongodb.auth "external" .Values.externalMongodb "database" .Values.config.database }}
 {{- toJson $inputs | sha256sum }}
+{{- end }}
+
+{{/* ---------------------------------------------------------------- MongoDB backups */}}
+
+{{/* The CronJob and its objects: at most 52 characters, since Jobs are named <cronjob>-<11 digits>. */}}
+{{- define "users-api.mongodb.backup.fullname" -}}
+{{- include "users-api.fitName" (dict "name" (printf "%s-mongodb-backup" (include "users-api.fullname" .)) "max" 52) }}
+{{- end }}
+
+{{- define "users-api.mongodb.backup.selectorLabels" -}}
+app.kubernetes.io/name: mongodb-backup
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "users-api.mongodb.backup.podLabels" -}}
+{{ include "users-api.mongodb.backup.selectorLabels" . }}
+app.kubernetes.io/component: backup
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: {{ include "users-api.name" . }}
+{{- end }}
+
+{{- define "users-api.mongodb.backup.labels" -}}
+{{ include "users-api.mongodb.backup.podLabels" . }}
+helm.sh/chart: {{ include "users-api.chart" . }}
+app.kubernetes.io/version: {{ .Values.mongodb.image.tag | toString | trunc 63 | trimSuffix "-" | quote }}
+{{- end }}
+
+{{/* The PVC the archives go to: existingClaim, or the chart's own. */}}
+{{- define "users-api.mongodb.backup.claimName" -}}
+{{- default (include "users-api.mongodb.backup.fullname" .) .Values.mongodb.backup.persistence.existingClaim }}
 {{- end }}
 
 {{/* ---------------------------------------------------------------- mongo-express */}}

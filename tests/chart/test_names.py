@@ -30,7 +30,7 @@ REVISION_HASH = 10
 CRONJOB_MAX_NAME = 52
 HELM_MAX_RELEASE = 53
 # Every optional object that carries a name of its own.
-ALL_OBJECTS = {"mongoExpress.enabled": "true"}
+ALL_OBJECTS = {"mongoExpress.enabled": "true", "mongodb.backup.enabled": "true"}
 
 
 def release_name(length: int, *, alphabet: str = "abcdefghij") -> str:
