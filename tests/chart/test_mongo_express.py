@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import json
 import shutil
+import subprocess
 import urllib.parse
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +13,7 @@ import pytest
 import yaml
 
 from tests.chart.render import CHART_DIR, RELEASE, render, run_helm, template_args
+from tests.support.tiers import find_tool
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -44,6 +47,33 @@ def node_userinfo(url: str) -> tuple[str, str]:
     userinfo = url.removeprefix("mongodb://").rsplit("@", 1)[0]
     user, password = userinfo.split(":", 1)
     return urllib.parse.unquote(user), urllib.parse.unquote(password)
+
+
+# What the MongoDB Node driver does with a connection string's userinfo (connection_string.ts):
+# parse it as a WHATWG URL, then decodeURIComponent the user name and the password.
+NODE_DRIVER_USERINFO = """
+const url = new URL(process.argv[1]);
+console.log(JSON.stringify([decodeURIComponent(url.username), decodeURIComponent(url.password)]));
+"""
+
+
+def node_driver_userinfo(url: str) -> tuple[str, str]:
+    """User and password as Node itself decodes them, the way the driver does."""
+    node = find_tool("node", install_hint="install Node.js (Debian package nodejs)")
+    done = subprocess.run(
+        [str(node), "-e", NODE_DRIVER_USERINFO, url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    user, password = json.loads(done.stdout)
+    return user, password
+
+
+def test_node_decodes_the_hostile_password_back_exactly() -> None:
+    rendered = render(set_values={**ENABLED, "mongodb.auth.rootPassword": HOSTILE_PASSWORD})
+    assert node_driver_userinfo(connection_string(rendered)) == ("root", HOSTILE_PASSWORD)
 
 
 @pytest.mark.parametrize("password", [HOSTILE_PASSWORD, "plain", "100%"])
