@@ -45,7 +45,10 @@ def test_schema_is_closed_at_every_level_of_chart_owned_settings() -> None:
     assert SCHEMA["additionalProperties"] is False
     for key in ("image", "config", "shutdown", "mongodb", "externalMongodb", "networkPolicy"):
         assert SCHEMA["properties"][key]["additionalProperties"] is False, key
-    assert SCHEMA["properties"]["mongodb"]["properties"]["auth"]["additionalProperties"] is False
+    mongodb = SCHEMA["properties"]["mongodb"]["properties"]
+    assert mongodb["auth"]["additionalProperties"] is False
+    assert mongodb["backup"]["additionalProperties"] is False
+    assert mongodb["backup"]["properties"]["persistence"]["additionalProperties"] is False
 
 
 def test_schema_documents_every_default_key() -> None:
