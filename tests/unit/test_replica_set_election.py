@@ -22,6 +22,7 @@ from pymongo.errors import (
 from app import keys
 from app.problems import problems_middleware
 from app.settings import Settings
+from app.users.documents import UnusableDocuments
 from app.users.repository import UserRepository
 from app.users.routes import user_routes
 
@@ -72,6 +73,9 @@ class CollectionWithoutPrimary:
     def __init__(self, error: PyMongoError) -> None:
         self.error = error
 
+    def with_options(self, **_: object) -> CollectionWithoutPrimary:
+        return self
+
     async def insert_one(self, *_: object, **__: object) -> None:
         raise self.error
 
@@ -92,6 +96,7 @@ def app_on(collection: CollectionWithoutPrimary) -> web.Application:
     app[keys.USERS] = UserRepository(
         cast("AsyncCollection[dict[str, Any]]", collection),
         record_operation=lambda _name, _outcome, _seconds: None,
+        unusable=UnusableDocuments(count=lambda _field: None),
     )
     app.add_routes(user_routes())
     return app
