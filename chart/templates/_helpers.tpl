@@ -312,6 +312,6 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{/* Not the app's selector labels: the Service and the app's policies must not select it. */}}
 {{- define "users-api.migration.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "users-api.name" . }}-migrate
+app.kubernetes.io/name: {{ include "users-api.fitName" (dict "name" (printf "%s-migrate" (include "users-api.name" .)) "max" 63) }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}

@@ -30,7 +30,13 @@ REVISION_HASH = 10
 CRONJOB_MAX_NAME = 52
 HELM_MAX_RELEASE = 53
 # Every optional object that carries a name of its own.
-ALL_OBJECTS = {"mongoExpress.enabled": "true", "mongodb.backup.enabled": "true"}
+ALL_OBJECTS = {
+    "mongoExpress.enabled": "true",
+    "mongodb.backup.enabled": "true",
+    "migration.enabled": "true",
+    "metrics.grafanaDashboard.enabled": "true",
+    "metrics.prometheusRule.enabled": "true",
+}
 
 
 def release_name(length: int, *, alphabet: str = "abcdefghij") -> str:
