@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from app.lifecycle import serve
 from app.observability.logging import configure_logging
-from app.settings import Settings, describe_errors
+from app.settings import ConfigurationError, Settings, describe_errors
 
 
 def main() -> int:
@@ -27,7 +27,11 @@ def main() -> int:
     else:
         loop_factory = uvloop.new_event_loop
     with asyncio.Runner(loop_factory=loop_factory) as runner:
-        runner.run(serve(settings))
+        try:
+            runner.run(serve(settings))
+        except ConfigurationError as error:  # raised while building the app, before serving
+            print(f"invalid configuration: {error}", file=sys.stderr)  # noqa: T201
+            return 2
     return 0
 
 

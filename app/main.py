@@ -19,12 +19,17 @@ from app.openapi import build_openapi
 from app.overload import DatabaseAdmission
 from app.problems import problems_middleware
 from app.protection.upload_budget import UploadBudget, make_upload_budget_middleware
+from app.security.setup import build_security
 from app.users.repository import user_repository_context
 from app.users.routes import user_routes
 from app.users.validator import collection_validator_context
 
 if TYPE_CHECKING:
     from app.settings import Settings
+
+# Open whatever AUTH_MODE says: kubelets, Prometheus and API clients need them
+# without credentials (a NetworkPolicy guards who reaches the port at all).
+PUBLIC_ROUTES = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json"})
 
 
 async def get_openapi(request: web.Request) -> web.Response:
@@ -50,10 +55,14 @@ def create_app(settings: Settings) -> web.Application:
     limit_uploads = make_upload_budget_middleware(
         budget=upload_budget, max_body_bytes=settings.max_body_bytes
     )
+    security = build_security(settings, registry=metrics.registry, public_routes=PUBLIC_ROUTES)
+    readiness.add_gate(security.not_ready_reason)
     # Outermost first: observability sees the status problems_middleware
-    # produced, and the upload budget refuses before a handler reads a byte;
-    # tracing wraps them all, so the access log line carries the trace id.
-    middlewares = [observability, problems_middleware, limit_uploads]
+    # produced; security admits or refuses a matched route before anything else,
+    # so anonymous callers cannot reserve upload budget; the budget refuses
+    # before a handler reads a byte; tracing wraps them all, so the access log
+    # line carries the trace id.
+    middlewares = [observability, problems_middleware, *security.middlewares, limit_uploads]
     if tracing:
         middlewares.insert(0, tracing.middleware())
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=middlewares)
@@ -65,13 +74,18 @@ def create_app(settings: Settings) -> web.Application:
     admission = DatabaseAdmission(limit=settings.in_flight_limit, on_shed=metrics.requests_shed.inc)
     metrics.mongodb_operations_in_flight.set_function(lambda: admission.in_flight)
     app[keys.ADMISSION] = admission
-    app[keys.OPENAPI_DOCUMENT] = orjson.dumps(build_openapi())
+    app[keys.OPENAPI_DOCUMENT] = orjson.dumps(build_openapi(authenticated=security.enabled))
     app[keys.MONGO_EVENT_LISTENERS] = [tracing.mongodb_listener()] if tracing else []
     if tracing:
         # First in, last out: spans of the database client's close are flushed too.
         app.cleanup_ctx.append(tracing.cleanup_context)
     app.cleanup_ctx.extend(
-        [mongo_client_context, user_repository_context, collection_validator_context]
+        [
+            mongo_client_context,
+            user_repository_context,
+            collection_validator_context,
+            *security.cleanup_contexts,
+        ]
     )
     app.add_routes(
         [

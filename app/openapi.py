@@ -239,8 +239,45 @@ def _paths() -> dict[str, Any]:
     }
 
 
-def build_openapi() -> dict[str, Any]:
-    """The whole document; pure computation, built once per app."""
+_SECURITY_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": (
+        "A bearer token, by AUTH_MODE: a Kubernetes ServiceAccount token (audience "
+        "AUTH_AUDIENCE), a JWT from the configured OIDC issuer, or a static API key. "
+        "`reader` may GET; `writer` may do everything."
+    ),
+}
+_AUTH_PROBLEMS = {
+    "400": "Malformed Authorization header (RFC 6750 invalid_request).",
+    "401": "No bearer token, or one that does not verify; see WWW-Authenticate.",
+    "403": "The caller lacks the role this method needs.",
+}
+
+
+def _secured(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every /users operation requires the bearer scheme; the rest are explicitly open."""
+    for path, item in paths.items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            if not path.startswith("/users"):
+                operation["security"] = []
+                continue
+            operation["security"] = [{"bearerAuth": []}]
+            for status, description in _AUTH_PROBLEMS.items():
+                operation["responses"].setdefault(
+                    status, _json(_ref("Problem"), description, PROBLEM_CONTENT_TYPE)
+                )
+    return paths
+
+
+def build_openapi(*, authenticated: bool = False) -> dict[str, Any]:
+    """The whole document (with its security scheme when /users needs credentials); pure."""
+    paths = _secured(_paths()) if authenticated else _paths()
+    components: dict[str, Any] = {"schemas": _schemas()}
+    if authenticated:
+        components["securitySchemes"] = {"bearerAuth": _SECURITY_SCHEME}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -249,6 +286,6 @@ def build_openapi() -> dict[str, Any]:
             "description": "Users CRUD over MongoDB. Errors are RFC 9457 problem details.",
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
         },
-        "paths": _paths(),
-        "components": {"schemas": _schemas()},
+        "paths": paths,
+        "components": components,
     }

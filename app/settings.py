@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from pathlib import Path
+from typing import Annotated, Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -11,6 +13,20 @@ from app.protection.upload_budget import reservation_bytes
 
 Seconds = Annotated[float, Field(gt=0, le=3600)]
 DEFAULT_UPLOAD_BUDGET_BYTES = 64 * 1024 * 1024
+AuthMode = Literal["none", "serviceAccount", "jwt", "apiKeys"]
+Role = Literal["reader", "writer"]
+_AUTH_MODES: dict[str, AuthMode] = {
+    "none": "none",
+    "serviceaccount": "serviceAccount",
+    "jwt": "jwt",
+    "apikeys": "apiKeys",
+}
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+_SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+
+
+class ConfigurationError(Exception):
+    """A setting that validated alone but cannot be used (e.g. an unreadable file); exit 2."""
 
 
 class Settings(BaseSettings):
@@ -89,10 +105,67 @@ class Settings(BaseSettings):
         """MAX_IN_FLIGHT, or the pool size when unset."""
         return self.max_in_flight or self.mongodb_max_pool_size
 
+    # Authentication of /users calls (app/security/); see README "Authentication".
+    auth_mode: AuthMode = "none"
+    auth_issuer: str = ""
+    auth_audience: str = Field(default="users-api", min_length=1)
+    auth_jwks_url: str = ""
+    auth_roles: dict[str, Role] = Field(default_factory=dict)
+    auth_role_claim: str = ""
+    auth_api_keys_file: Path | None = None
+    auth_leeway_seconds: float = Field(default=30.0, ge=0, le=300)
+    # aiohttp refuses header lines over 8190 bytes itself; below that, a token
+    # this large is refused before any base64 or JSON parsing.
+    auth_max_token_bytes: int = Field(default=4096, ge=256, le=8000)
+    auth_token_cache_seconds: float = Field(default=60.0, ge=0, le=300)
+    auth_jwks_cache_seconds: Seconds = 300.0
+    auth_jwks_min_refresh_seconds: float = Field(default=10.0, ge=0, le=3600)
+    auth_jwks_timeout_seconds: Seconds = 5.0
+    auth_kubernetes_api_url: str = ""
+    auth_kubernetes_token_file: Path = _SERVICE_ACCOUNT_DIR / "token"
+    auth_kubernetes_ca_file: Path = _SERVICE_ACCOUNT_DIR / "ca.crt"
+    # Set by the kubelet in every pod; the default API server address.
+    kubernetes_service_host: str = ""
+    kubernetes_service_port: int = Field(default=443, ge=1, le=65535)
+
     @field_validator("log_level", "log_format", mode="before")
     @classmethod
     def _lower_case(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
+
+    @field_validator("auth_mode", mode="before")
+    @classmethod
+    def _auth_mode_any_case(cls, value: object) -> object:
+        return _AUTH_MODES.get(value.lower(), value) if isinstance(value, str) else value
+
+    @field_validator("auth_issuer", "auth_jwks_url", "auth_kubernetes_api_url")
+    @classmethod
+    def _https_unless_loopback(cls, value: str) -> str:
+        # Keys fetched over plain HTTP could be swapped on the way: only a
+        # test server on this machine may use it.
+        if not value:
+            return value
+        parts = urlsplit(value)
+        loopback = parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS
+        if not (parts.scheme == "https" and parts.hostname) and not loopback:
+            raise ValueError("must be an https:// URL (http:// only on loopback)")
+        return value
+
+    @model_validator(mode="after")
+    def _auth_mode_has_what_it_needs(self) -> Self:
+        problem = _auth_problem(self)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+    @property
+    def kubernetes_api_url(self) -> str:
+        """The API server: AUTH_KUBERNETES_API_URL, else the in-cluster Service address."""
+        if self.auth_kubernetes_api_url:
+            return self.auth_kubernetes_api_url.rstrip("/")
+        host = self.kubernetes_service_host
+        host = f"[{host}]" if ":" in host else host
+        return f"https://{host}:{self.kubernetes_service_port}"
 
     @field_validator("mongodb_uri")
     @classmethod
@@ -116,10 +189,33 @@ class Settings(BaseSettings):
         return value
 
 
+def _auth_problem(settings: Settings) -> str | None:  # noqa: PLR0911 - one rule per line
+    """What an auth mode lacks, as "VARIABLE: why", or None."""
+    match settings.auth_mode:
+        case "serviceAccount" if not settings.auth_roles:
+            return "AUTH_ROLES: serviceAccount mode needs a JSON object {subject: reader|writer}"
+        case "serviceAccount" if not (
+            settings.auth_kubernetes_api_url or settings.kubernetes_service_host
+        ):
+            return "AUTH_KUBERNETES_API_URL: needed outside a pod (no KUBERNETES_SERVICE_HOST)"
+        case "jwt" if not settings.auth_issuer:
+            return "AUTH_ISSUER: jwt mode needs the issuer URL"
+        case "jwt" if not (settings.auth_roles or settings.auth_role_claim):
+            return "AUTH_ROLES: jwt mode needs AUTH_ROLES or AUTH_ROLE_CLAIM to grant any role"
+        case "apiKeys" if settings.auth_api_keys_file is None:
+            return "AUTH_API_KEYS_FILE: apiKeys mode needs the file of key hashes"
+    if any(not subject for subject in settings.auth_roles):
+        return "AUTH_ROLES: a subject must not be empty"
+    return None
+
+
 def describe_errors(error: ValidationError) -> str:
     """One line naming each bad variable, without echoing secrets."""
     parts = []
     for item in error.errors():
+        if not item["loc"]:  # a rule across variables names them in its message
+            parts.append(item["msg"].removeprefix("Value error, "))
+            continue
         name = str(item["loc"][0]).upper() if item["loc"] else "?"
         shown = "" if "uri" in name.lower() else f" (got {item.get('input')!r})"
         parts.append(f"{name}: {item['msg']}{shown}")

@@ -30,6 +30,11 @@ class Readiness:
         self._checked_at = float("-inf")
         self._reason: str | None = "database not checked yet"
         self._lock = asyncio.Lock()
+        self._gates: list[Callable[[], str | None]] = []
+
+    def add_gate(self, gate: Callable[[], str | None]) -> None:
+        """Another condition for readiness, checked before the database: the reason, or None."""
+        self._gates.append(gate)
 
     @property
     def ready(self) -> bool:
@@ -40,6 +45,10 @@ class Readiness:
         """None when ready, else the reason why not."""
         if self.shutting_down:
             return "shutting down"
+        for gate in self._gates:
+            reason = gate()
+            if reason is not None:
+                return reason
         if monotonic() - self._checked_at < self._cache_seconds:
             return self._reason
         async with self._lock:
