@@ -6,6 +6,7 @@ import asyncio
 import sys
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from app.lifecycle import serve
 from app.observability.logging import configure_logging
@@ -16,7 +17,7 @@ def main() -> int:
     """Exit code 2 with one line naming the bad variable if the configuration is invalid."""
     try:
         settings = Settings()
-    except ValidationError as error:
+    except (ValidationError, SettingsError) as error:
         print(describe_errors(error), file=sys.stderr)  # noqa: T201 - logging is not set up yet
         return 2
     configure_logging(level=settings.log_level, log_format=settings.log_format)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from app.protection.upload_budget import reservation_bytes
 
@@ -23,6 +24,14 @@ _AUTH_MODES: dict[str, AuthMode] = {
 }
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 _SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+
+
+def trusted_url(url: str) -> bool:
+    """https, or plain http to this machine only (a test issuer)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return bool(parts.hostname)
+    return parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS
 
 
 class ConfigurationError(Exception):
@@ -143,11 +152,7 @@ class Settings(BaseSettings):
     def _https_unless_loopback(cls, value: str) -> str:
         # Keys fetched over plain HTTP could be swapped on the way: only a
         # test server on this machine may use it.
-        if not value:
-            return value
-        parts = urlsplit(value)
-        loopback = parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS
-        if not (parts.scheme == "https" and parts.hostname) and not loopback:
+        if value and not trusted_url(value):
             raise ValueError("must be an https:// URL (http:// only on loopback)")
         return value
 
@@ -209,8 +214,12 @@ def _auth_problem(settings: Settings) -> str | None:  # noqa: PLR0911 - one rule
     return None
 
 
-def describe_errors(error: ValidationError) -> str:
+def describe_errors(error: ValidationError | SettingsError) -> str:
     """One line naming each bad variable, without echoing secrets."""
+    if isinstance(error, SettingsError):  # a JSON-valued variable that is not JSON
+        named = re.search(r'field "(\w+)"', str(error))
+        name = named[1].upper() if named else "?"
+        return f"invalid configuration: {name}: not valid JSON"
     parts = []
     for item in error.errors():
         if not item["loc"]:  # a rule across variables names them in its message

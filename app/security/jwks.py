@@ -19,6 +19,7 @@ from jwt.exceptions import PyJWKSetError, PyJWTError
 
 from app.security.errors import InvalidToken, KeysUnavailable
 from app.security.kubernetes import DISCOVERY_PATH, JWKS_PATH
+from app.settings import trusted_url
 
 if TYPE_CHECKING:
     import ssl
@@ -96,7 +97,7 @@ class KeySource:
                 raise FetchFailed(f"discovery names issuer {discovered!r}, not {self.issuer!r}")
             jwks_uri = document.get("jwks_uri")
             if self._jwks_url is None:
-                if not isinstance(jwks_uri, str) or not jwks_uri.startswith("https://"):
+                if not isinstance(jwks_uri, str) or not trusted_url(jwks_uri):
                     raise FetchFailed("discovery document has no https jwks_uri")
                 self._jwks_url = jwks_uri
             self.issuer = discovered
@@ -185,7 +186,9 @@ class KeyCache:
         key = self._keys.get(kid)
         if key is not None:
             return key
-        if monotonic() - self._attempted_at >= self._min_refresh_seconds:
+        # Wait for a fetch in flight (the first one at start, say) rather than
+        # judge the token against the keys it is about to replace.
+        if self._lock.locked() or monotonic() - self._attempted_at >= self._min_refresh_seconds:
             async with self._lock:
                 # Another request may have refreshed while this one waited.
                 if kid not in self._keys and (
