@@ -1,9 +1,15 @@
-"""Schemathesis against the service's own /openapi.json: no 5xx, nothing off-schema."""
+"""Schemathesis against the service's own /openapi.json: no 5xx, nothing off-schema.
+
+The service runs with authentication on (a static writer key), as the chart
+deploys it; every generated request carries the key.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import secrets
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -13,11 +19,12 @@ from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app.openapi import build_openapi
+from tests.support.app_process import AppProcess, local_env
 
 if TYPE_CHECKING:
-    from schemathesis import Case
+    from collections.abc import Iterator
 
-    from tests.support.app_process import AppProcess
+    from schemathesis import Case
 
 # Enough per operation that the five parameterised operations alone exceed
 # the 1,000 cases CI must run (parameterless ones stop after a few).
@@ -28,7 +35,27 @@ generated: list[str] = []
 
 # The document /openapi.json serves (a pure function of the code, so it can
 # be built at collection time, before any server runs).
-schema = schemathesis.openapi.from_dict(build_openapi())
+schema = schemathesis.openapi.from_dict(build_openapi(authenticated=True))
+WRITER_KEY = secrets.token_hex(32)
+
+
+@pytest.fixture(scope="module")
+def service(ferretdb_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppProcess]:
+    """The service with API-key authentication on; the fuzzer holds a writer key."""
+    folder = tmp_path_factory.mktemp("fuzz-service")
+    keys = folder / "api-keys"
+    keys.write_text(f"fuzzer writer sha256:{hashlib.sha256(WRITER_KEY.encode()).hexdigest()}\n")
+    env = local_env(
+        ferretdb_uri,
+        BODY_READ_TIMEOUT_SECONDS="1",
+        AUTH_MODE="apiKeys",
+        AUTH_API_KEYS_FILE=str(keys),
+    )
+    process = AppProcess(env, folder / "app.log")
+    process.start()
+    process.wait_until("/readyz", 200)
+    yield process
+    process.stop()
 
 
 @schema.parametrize()
@@ -43,7 +70,10 @@ def test_every_operation_answers_within_its_documented_contract(
 ) -> None:
     generated.append(f"{case.method} {case.path}")
     response = case.call_and_validate(
-        base_url=service.base_url, timeout=10, excluded_checks=[positive_data_acceptance]
+        base_url=service.base_url,
+        headers={"Authorization": f"Bearer {WRITER_KEY}"},
+        timeout=10,
+        excluded_checks=[positive_data_acceptance],
     )
     meta = case.meta
     if meta is not None and meta.generation.mode is GenerationMode.POSITIVE:
