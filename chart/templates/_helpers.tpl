@@ -315,3 +315,32 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/name: {{ include "users-api.fitName" (dict "name" (printf "%s-migrate" (include "users-api.name" .)) "max" 63) }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
+
+{{/* ---------------------------------------------------------------- auth */}}
+
+{{/* ServiceAccount of the helm test pod: it authenticates with its own projected token. */}}
+{{- define "users-api.test.serviceAccountName" -}}
+{{- printf "%s-test" (include "users-api.fullname" . | trunc 58 | trimSuffix "-") }}
+{{- end }}
+
+{{/* AUTH_ROLES as JSON: auth.roles, plus the helm test ServiceAccount as writer in serviceAccount mode. */}}
+{{- define "users-api.authRoles" -}}
+{{- $roles := deepCopy .Values.auth.roles }}
+{{- if eq .Values.auth.mode "serviceAccount" }}
+{{- $_ := set $roles (printf "system:serviceaccount:%s:%s" .Release.Namespace (include "users-api.test.serviceAccountName" .)) "writer" }}
+{{- end }}
+{{- toJson $roles }}
+{{- end }}
+
+{{/* The Secret holding the API-key hash file, and its key. */}}
+{{- define "users-api.apiKeysSecretName" -}}
+{{- default (printf "%s-api-keys" (include "users-api.fullname" . | trunc 54 | trimSuffix "-")) .Values.auth.apiKeys.existingSecret }}
+{{- end }}
+
+{{- define "users-api.apiKeysSecretKey" -}}
+{{- if .Values.auth.apiKeys.existingSecret }}{{ .Values.auth.apiKeys.existingSecretKey }}{{ else }}api-keys{{ end }}
+{{- end }}
+
+{{/* Where the app reads its own API-server token and CA (serviceAccount mode) and the key file. */}}
+{{- define "users-api.kubeApiAccessPath" -}}/var/run/secrets/users-api/kubernetes{{- end }}
+{{- define "users-api.apiKeysPath" -}}/etc/users-api/api-keys{{- end }}

@@ -51,8 +51,15 @@ def quantity_bytes(quantity: str) -> int:
 
 
 def resolve_env(rendered: Rendered, spec: dict[str, Any]) -> dict[str, str]:
-    """The container environment as the kubelet would build it: envFrom, then env."""
-    env: dict[str, str] = {}
+    """The container environment as the kubelet would build it: envFrom, then env.
+
+    The kubelet also sets KUBERNETES_SERVICE_HOST/PORT in every container (the
+    default serviceAccount auth mode needs them); here they name a closed port.
+    """
+    env: dict[str, str] = {
+        "KUBERNETES_SERVICE_HOST": "127.0.0.1",
+        "KUBERNETES_SERVICE_PORT": str(free_port()),
+    }
     for source in spec.get("envFrom", []):
         env.update(rendered.get("ConfigMap", source["configMapRef"]["name"])["data"])
     for variable in spec.get("env", []):
@@ -96,11 +103,16 @@ def container_spec(rendered: Rendered) -> dict[str, Any]:
 
 @pytest.fixture
 def deployment_render() -> Rendered:
-    """The default chart, on a free port and a database of this test's own."""
+    """The chart on a free port and a database of this test's own, auth off.
+
+    The default serviceAccount mode needs the API server for its keys; what it
+    renders is started in test_default_auth_renders_a_configuration_the_app_accepts.
+    """
     return render(
         set_values={
             "containerPort": str(free_port()),
             "config.database": f"chart_contract_{uuid.uuid4().hex[:12]}",
+            "auth.mode": "none",
         }
     )
 
@@ -220,3 +232,32 @@ def test_migration_job_runs_the_migration_with_the_rendered_settings(
     finally:
         client.drop_database(database)
         client.close()
+
+
+def test_default_auth_renders_a_configuration_the_app_accepts(
+    ferretdb_uri: str, tmp_path: Path
+) -> None:
+    """serviceAccount mode as rendered: the app starts, waits for keys, refuses anonymous calls.
+
+    The kubelet's KUBERNETES_SERVICE_* variables (resolve_env) name a closed port, so
+    readiness must name the missing keys (a live API server is the e2e tier's job).
+    """
+    rendered = render(set_values={"containerPort": str(free_port())})
+    spec = container_spec(rendered)
+    env = resolve_env(rendered, spec)
+    assert env["AUTH_MODE"] == "serviceAccount"
+    env["MONGODB_URI"] = point_at(env["MONGODB_URI"], ferretdb_uri)
+    process = AppProcess(env, tmp_path / "app.log", argv=IMAGE_ENTRYPOINT)
+    process.start()
+    try:
+        wait_for_status(probe_url(spec, "livenessProbe"), 200, timeout=15, process=process)
+        readiness = probe_url(spec, "readinessProbe")
+        status, _, body = call("GET", readiness)
+        assert status == 503
+        assert body["reason"].startswith("auth keys unavailable"), body
+        status, headers, problem = call("GET", readiness.removesuffix("/readyz") + "/users")
+        assert status == 401
+        assert headers["WWW-Authenticate"] == 'Bearer realm="users-api"'
+        assert problem["type"].endswith("/missing-credentials")
+    finally:
+        process.stop()
