@@ -17,10 +17,11 @@ SCALING_ARGS ?=
 ##@ Benchmarks
 
 .PHONY: bench
-bench: deps $(FERRETDB) ## wrk vs raw PyMongo and bare aiohttp, then bench-hostile and bench-tracing; writes bench/results/ and the README table
+bench: deps $(FERRETDB) ## wrk vs raw PyMongo and bare aiohttp, then bench-hostile, bench-tracing and bench-auth; writes bench/results/ and the README table
 	$(PYTHON) -m bench $(BENCH_ARGS)
 	$(PYTHON) -m bench.hostile $(BENCH_HOSTILE_ARGS)
 	$(PYTHON) -m bench.tracing_cost
+	$(PYTHON) -m bench.auth_cost
 
 .PHONY: bench-hostile
 bench-hostile: deps $(FERRETDB) ## Hostile clients: worst body, stalled uploads, /healthz under attack; writes bench/results/hostile.md
@@ -33,6 +34,10 @@ bench-tracing: deps ## Tracing's CPU cost per request, off and on (also printed 
 .PHONY: bench-scaling
 bench-scaling: deps $(FERRETDB) ## Lookups and pages at 1k/10k/100k users per embedded engine; writes bench/results/scaling.md and README
 	$(PYTHON) -m bench.scaling $(SCALING_ARGS)
+
+.PHONY: bench-auth
+bench-auth: deps ## CPU that authentication adds per request (in-process, seconds; part of bench)
+	$(PYTHON) -m bench.auth_cost
 
 .PHONY: profile
 profile: deps $(FERRETDB) $(PY_SPY) ## py-spy the service under load; writes bench/results/profile.md
