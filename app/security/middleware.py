@@ -23,7 +23,6 @@ from app.security.errors import (
     MissingCredentials,
 )
 from app.security.identity import permits, required_role
-from app.security.tokens import safe_description
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -38,6 +37,13 @@ REALM = "users-api"
 RETRY_AFTER_SECONDS = "5"
 # RFC 6750 section 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+# error_description may hold only these characters (RFC 6750 section 3).
+_UNSAFE_DESCRIPTION = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
+
+
+def safe_description(text: str) -> str:
+    """Text fit for a WWW-Authenticate error_description (no quotes, backslashes, non-ASCII)."""
+    return _UNSAFE_DESCRIPTION.sub("", text)[:200]
 
 
 def bearer_token(headers: CIMultiDictProxy[str], *, max_bytes: int) -> str:

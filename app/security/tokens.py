@@ -9,7 +9,6 @@ repeated token costs a hash and a dict lookup instead of a signature check.
 from __future__ import annotations
 
 import hashlib
-import re
 from time import monotonic, time
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +27,6 @@ if TYPE_CHECKING:
 
 MAX_CACHED_TOKENS = 4096
 _REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
-# error_description may hold only these characters (RFC 6750 section 3).
-_UNSAFE_DESCRIPTION = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
 
 
 class JwtAuthenticator:
@@ -107,9 +104,9 @@ class JwtAuthenticator:
         value: Any = claims
         for part in self._role_claim:
             value = value.get(part) if isinstance(value, dict) else None
-        granted = (
-            {value} if isinstance(value, str) else set(value) if isinstance(value, list) else set()
-        )
+        # A string or a list of strings; anything else in the claim grants nothing.
+        listed = value if isinstance(value, list) else [value]
+        granted = {item for item in listed if isinstance(item, str)}
         if "writer" in granted:
             return "writer"
         return "reader" if "reader" in granted else None
@@ -121,8 +118,3 @@ class JwtAuthenticator:
         if len(self._verified) >= MAX_CACHED_TOKENS:
             del self._verified[next(iter(self._verified))]  # the oldest entry
         self._verified[digest] = (caller, monotonic() + lifetime)
-
-
-def safe_description(text: str) -> str:
-    """Text fit for a WWW-Authenticate error_description (no quotes, backslashes, non-ASCII)."""
-    return _UNSAFE_DESCRIPTION.sub("", text)[:200]

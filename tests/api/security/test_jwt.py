@@ -140,11 +140,17 @@ async def test_roles_from_a_claim(auth_app: AppFactory, issuer: Issuer) -> None:
     writer = issuer.token(sub="alice", realm_access={"roles": ["offline", "writer"]})
     reader = issuer.token(sub="bob", realm_access={"roles": ["reader"]})
     nobody = issuer.token(sub="carol", realm_access={"roles": ["admin"]})
+    odd = issuer.token(
+        sub="dave", realm_access={"roles": [{"name": "writer"}, ["writer"], "reader"]}
+    )
     assert (
         await client.post("/users", json={"id": 9, "name": "A"}, headers=bearer(writer))
     ).status == 201
     assert (await client.get("/users/9", headers=bearer(reader))).status == 200
     assert (await client.get("/users/9", headers=bearer(nobody))).status == 403
+    # Non-string entries grant nothing (and break nothing).
+    assert (await client.get("/users/9", headers=bearer(odd))).status == 200
+    assert (await client.delete("/users/9", headers=bearer(odd))).status == 403
 
 
 async def test_aud_may_be_a_list(auth_app: AppFactory, issuer: Issuer) -> None:
