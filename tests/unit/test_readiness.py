@@ -49,3 +49,15 @@ async def test_shutting_down_is_not_ready_without_asking_the_database() -> None:
     probe = CountingProbe()
     assert await readiness.check(probe) == "shutting down"
     assert probe.calls == 0
+
+
+async def test_a_gate_that_is_not_ready_wins_over_the_database() -> None:
+    readiness = Readiness(cache_seconds=0)
+    reasons: list[str | None] = ["auth keys unavailable: issuer down"]
+    readiness.add_gate(lambda: reasons[0])
+    probe = CountingProbe()
+    assert await readiness.check(probe) == "auth keys unavailable: issuer down"
+    assert probe.calls == 0
+    reasons[0] = None
+    assert await readiness.check(probe) is None
+    assert probe.calls == 1
