@@ -105,7 +105,9 @@ class KeySource:
         return await self._get_json(session, self._jwks_url)
 
     async def _get_json(self, session: aiohttp.ClientSession, url: str) -> dict[str, Any]:
-        headers: dict[str, str] = {"Accept": "application/json"}
+        # The API server serves its JWKS as application/jwk-set+json and answers
+        # 406 to an Accept that excludes it; discovery documents are plain JSON.
+        headers: dict[str, str] = {"Accept": "application/jwk-set+json, application/json"}
         ssl_context: ssl.SSLContext | None = None
         if self._api_server is not None and url.startswith(self._api_server.url):
             headers.update(self._api_server.headers())

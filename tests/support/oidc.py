@@ -152,4 +152,13 @@ class Issuer:
 
     async def _jwks(self, request: web.Request) -> web.Response:
         self.jwks_fetches += 1
-        return self._refuse(request) or web.json_response(self.jwks())
+        refusal = self._refuse(request)
+        if refusal is not None:
+            return refusal
+        if request.path == "/openid/v1/jwks":
+            # As the API server does: its media type, and 406 to an Accept without it.
+            accept = request.headers.get("Accept", "*/*")
+            if not any(kind in accept for kind in ("application/jwk-set+json", "*/*")):
+                return web.Response(status=406, text="Not Acceptable")
+            return web.json_response(self.jwks(), content_type="application/jwk-set+json")
+        return web.json_response(self.jwks())
