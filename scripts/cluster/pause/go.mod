@@ -1,0 +1,3 @@
+module users-api.local/cluster/pause
+
+go 1.25
