@@ -10,7 +10,7 @@ kubernetes_ldflags() {
     local flags="-s -w" pkg
     for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
         flags+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=36"
-        flags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+        flags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=2026-01-01T00:00:00Z"
     done
     echo "$flags"
 }
