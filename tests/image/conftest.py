@@ -10,50 +10,23 @@ part of the Dockerfile.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import uuid
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.image.harness import LABEL_ARGS, Docker, bridge_gateway, host_entries
+from tests.image.harness import Docker, bridge_gateway, docker_engine
 from tests.support.ferretdb import FerretDB
-from tests.support.tiers import REPO_ROOT, find_tool, unavailable
+from tests.support.tiers import find_tool
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 
 
 @pytest.fixture(scope="session")
 def docker() -> Iterator[Docker]:
     """The engine, with the stand-in base images as build arguments; containers removed after."""
-    # Debian's docker.io client has BuildKit built in; newer clients need buildx.
-    cli = os.environ.get("DOCKER") or shutil.which("/usr/bin/docker") or shutil.which("docker")
-    if cli is None:
-        unavailable("no docker CLI; run `make docker-engine` (as root)")
-    if subprocess.run([cli, "info"], capture_output=True, timeout=30, check=False).returncode:
-        unavailable("no Docker engine answers; run `make docker-engine` (as root)")
-    check = subprocess.run(
-        [REPO_ROOT / "scripts" / "build-standin-images", "--check"],
-        env={**os.environ, "DOCKER": cli},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    if check.returncode:
-        unavailable(f"stand-in base images missing, run `make standin-images`: {check.stderr}")
-    flags = [f"--build-arg={line}" for line in check.stdout.split()]
-    flags += [f"--build-arg={key}={value}" for key, value in LABEL_ARGS.items()]
-    flags += ["--network=host", *host_entries()]
-    if CA_BUNDLE.is_file():
-        flags.append(f"--secret=id=ca-bundle,src={CA_BUNDLE}")
-    engine = Docker(cli=cli, build_flags=flags)
+    engine = docker_engine()
     yield engine
     engine.remove_containers()
 

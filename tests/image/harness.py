@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import shutil
 import subprocess
 import time
 import urllib.error
@@ -15,13 +16,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.tiers import REPO_ROOT
+from tests.support.tiers import REPO_ROOT, unavailable
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 # The build arguments behind the prod image's OCI labels, as the tests pass them.
 LABEL_ARGS = {"VERSION": "9.9.9-test", "REVISION": "abc123", "SOURCE": "https://example.test/x"}
+CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 
 
 def run(*argv: str, timeout: float = 60, stdin: bytes | None = None) -> str:
@@ -166,3 +168,29 @@ def bridge_gateway(cli: str) -> str:
             return str(config["Gateway"])
     # Engines may leave Gateway out for the default bridge: it is the first host address.
     return str(next(ipaddress.ip_network(configs[0]["Subnet"]).hosts()))
+
+
+def docker_engine() -> Docker:
+    """The engine with the stand-in base images as build arguments, or skip/fail saying why."""
+    # Debian's docker.io client has BuildKit built in; newer clients need buildx.
+    cli = os.environ.get("DOCKER") or shutil.which("/usr/bin/docker") or shutil.which("docker")
+    if cli is None:
+        unavailable("no docker CLI; run `make docker-engine` (as root)")
+    if subprocess.run([cli, "info"], capture_output=True, timeout=30, check=False).returncode:
+        unavailable("no Docker engine answers; run `make docker-engine` (as root)")
+    check = subprocess.run(
+        [REPO_ROOT / "scripts" / "build-standin-images", "--check"],
+        env={**os.environ, "DOCKER": cli},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if check.returncode:
+        unavailable(f"stand-in base images missing, run `make standin-images`: {check.stderr}")
+    flags = [f"--build-arg={line}" for line in check.stdout.split()]
+    flags += [f"--build-arg={key}={value}" for key, value in LABEL_ARGS.items()]
+    flags += ["--network=host", *host_entries()]
+    if CA_BUNDLE.is_file():
+        flags.append(f"--secret=id=ca-bundle,src={CA_BUNDLE}")
+    return Docker(cli=cli, build_flags=flags)
