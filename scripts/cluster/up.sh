@@ -146,7 +146,12 @@ start_addons() {
     start_component coredns "$BIN_DIR/coredns" -conf "$STATE_DIR/Corefile"
     wait_for 60 CoreDNS curl -fsS http://127.0.0.1:18181/ready || { show_log coredns; die "CoreDNS is not ready"; }
     write_storage_class | kubectl_admin apply -f - >/dev/null
-    start_component volume-provisioner "$CLUSTER_SRC/volume-provisioner"
+    # Run from a copy: bash reads scripts as it goes, and the checkout may change meanwhile.
+    if ! component_pid volume-provisioner >/dev/null; then
+        mkdir -p "$STATE_DIR/bin"
+        cp "$CLUSTER_SRC/common.sh" "$CLUSTER_SRC/volume-provisioner" "$STATE_DIR/bin/"
+    fi
+    start_component volume-provisioner "$STATE_DIR/bin/volume-provisioner"
     write_registry_config
     start_component registry docker-registry serve "$STATE_DIR/registry.yaml"
     wait_for 30 "registry on $REGISTRY_ADDR" curl -fsS "http://$REGISTRY_ADDR/v2/" || { show_log registry; die "the registry did not start"; }
