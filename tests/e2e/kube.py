@@ -67,6 +67,12 @@ class Kube:
         argv: list[str | Path] = [KUBECTL, f"--kubeconfig={KUBECONFIG}", f"-n={self.namespace}"]
         return run([*argv, *args], timeout=timeout, stdin=stdin)
 
+    def attempt(self, *args: str, timeout: float = 60) -> bool:
+        """Run kubectl where failing is an answer, not an error; whether it succeeded."""
+        argv: list[str | Path] = [KUBECTL, f"--kubeconfig={KUBECONFIG}", f"-n={self.namespace}"]
+        done = subprocess.run([*argv, *args], capture_output=True, timeout=timeout, check=False)
+        return done.returncode == 0
+
     def get(self, *args: str) -> Any:
         """`kubectl get ... -o json`, decoded."""
         return json.loads(self.kubectl("get", *args, "--output=json"))
