@@ -65,3 +65,14 @@ arm64-emulation: ## Machine setup (root): qemu-user-static + binfmt_misc, so arm
 .PHONY: standin-images-arm64
 standin-images-arm64: arm64-emulation ## Machine setup (root): the stand-in bases for linux/arm64 (emulated; cached by tag)
 	UV_VERSION=$(UV_VERSION) DOCKER=$(DOCKER) scripts/build-standin-images --arch arm64
+
+# The MongoDB stand-in (k8s-dev/mongo-standin): FerretDB behind the official mongo image's
+# entrypoint contract, for clusters on machines that cannot pull mongo. Never a chart default.
+MONGOSH_VERSION := 2.5.10
+# The Node.js that runs mongosh in the stand-in (npm's node-linux-<arch> package).
+MONGO_STANDIN_NODE_VERSION := 22.23.5
+
+.PHONY: mongo-standin-image
+mongo-standin-image: $(FERRETDB) ## Build the MongoDB stand-in image for the chart's StatefulSet; prints its tag
+	@DOCKER=$(DOCKER) MONGOSH_VERSION=$(MONGOSH_VERSION) NODE_VERSION=$(MONGO_STANDIN_NODE_VERSION) \
+		scripts/build-mongo-standin $(FERRETDB)
