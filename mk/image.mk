@@ -76,3 +76,7 @@ MONGO_STANDIN_NODE_VERSION := 22.23.5
 mongo-standin-image: $(FERRETDB) ## Build the MongoDB stand-in image for the chart's StatefulSet; prints its tag
 	@DOCKER=$(DOCKER) MONGOSH_VERSION=$(MONGOSH_VERSION) NODE_VERSION=$(MONGO_STANDIN_NODE_VERSION) \
 		scripts/build-mongo-standin $(FERRETDB)
+
+# The name tests/e2e calls.
+.PHONY: mongo-standin
+mongo-standin: mongo-standin-image
