@@ -1,8 +1,18 @@
 # Configuration files of the local cluster's components (sourced by
-# scripts/local-cluster). Each writer is idempotent: it rewrites its file.
+# scripts/local-cluster). Each writer is idempotent and leaves an unchanged file alone:
+# kube-proxy exits when its configuration file changes under it.
+
+# write_if_changed FILE: stdin into FILE, only if the content differs.
+write_if_changed() {
+    local file=$1 new
+    new=$(cat)
+    [[ -f $file && $(<"$file") == "$new" ]] && return 0
+    printf '%s\n' "$new" >"$file.partial"
+    mv "$file.partial" "$file"
+}
 
 write_kubeadm_config() {
-    cat >"$STATE_DIR/kubeadm.yaml" <<EOF
+    write_if_changed "$STATE_DIR/kubeadm.yaml" <<EOF
 # Used only for \`kubeadm init phase certs/kubeconfig\`: kubeadm writes the PKI
 # and kubeconfigs; it starts nothing.
 apiVersion: kubeadm.k8s.io/v1beta4
@@ -31,14 +41,14 @@ EOF
 write_containerd_config() {
     mkdir -p "$STATE_DIR/containerd/certs.d/$REGISTRY_ADDR"
     # The local registry speaks plain HTTP on loopback.
-    cat >"$STATE_DIR/containerd/certs.d/$REGISTRY_ADDR/hosts.toml" <<EOF
+    write_if_changed "$STATE_DIR/containerd/certs.d/$REGISTRY_ADDR/hosts.toml" <<EOF
 server = "http://$REGISTRY_ADDR"
 [host."http://$REGISTRY_ADDR"]
   capabilities = ["pull", "resolve"]
 EOF
     # A second containerd with its own socket, root and state: Docker's stays untouched.
     # cgroup v1 without systemd, no CAP_SYS_RESOURCE and no hugetlb on this VM.
-    cat >"$STATE_DIR/containerd/config.toml" <<EOF
+    write_if_changed "$STATE_DIR/containerd/config.toml" <<EOF
 version = 2
 root = "$STATE_DIR/containerd/root"
 state = "$RUN_DIR/containerd/state"
@@ -73,7 +83,7 @@ write_cni_config() {
     # Pods get routes to the Service range and the node address only, no default
     # route: pod traffic cannot leave this machine. `firewall` accepts pod
     # traffic in FORWARD, whose policy Docker sets to DROP.
-    cat >"$STATE_DIR/cni/net.d/10-users-api-e2e.conflist" <<EOF
+    write_if_changed "$STATE_DIR/cni/net.d/10-users-api-e2e.conflist" <<EOF
 {
   "cniVersion": "1.0.0",
   "name": "users-api-e2e",
@@ -100,7 +110,7 @@ EOF
 
 write_kubelet_config() {
     : >"$STATE_DIR/resolv.conf"
-    cat >"$STATE_DIR/kubelet.yaml" <<EOF
+    write_if_changed "$STATE_DIR/kubelet.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 address: $NODE_IP
@@ -134,7 +144,7 @@ EOF
 }
 
 write_kube_proxy_config() {
-    cat >"$STATE_DIR/kube-proxy.yaml" <<EOF
+    write_if_changed "$STATE_DIR/kube-proxy.yaml" <<EOF
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection:
@@ -162,7 +172,7 @@ EOF
 write_corefile() {
     # No `forward`: names outside cluster.local are not resolved, so no lookup
     # leaves the machine.
-    cat >"$STATE_DIR/Corefile" <<EOF
+    write_if_changed "$STATE_DIR/Corefile" <<EOF
 .:53 {
     bind $DNS_IP
     errors
@@ -183,7 +193,7 @@ EOF
 }
 
 write_registry_config() {
-    cat >"$STATE_DIR/registry.yaml" <<EOF
+    write_if_changed "$STATE_DIR/registry.yaml" <<EOF
 version: 0.1
 log:
   level: warn
