@@ -53,7 +53,5 @@ cmd_build() {
     link_commands "$(build_module etcd "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=$ETCD_VERSION")" etcd
     link_commands "$(build_module coredns "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION")" coredns
     link_commands "$(build_module pause "-s -w")" pause
-    link_commands "$(build_module network-policies "-s -w" sigs.k8s.io/kube-network-policies/cmd)" \
-        kube-network-policies
     log "binaries ready in $BIN_DIR ($("$BIN_DIR/kubectl" version --client 2>/dev/null | head -n1))"
 }

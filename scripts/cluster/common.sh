@@ -34,7 +34,6 @@ SERVICE_CIDR=10.96.0.0/16
 DNS_IP=$NODE_IP
 REGISTRY_ADDR=127.0.0.1:5000
 PAUSE_IMAGE=users-api.local/pause:1
-NETWORK_POLICIES_IMAGE=users-api.local/kube-network-policies:v0.8.0
 STORAGE_CLASS=standard
 VOLUMES_DIR=$STATE_DIR/volumes
 

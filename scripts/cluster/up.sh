@@ -160,15 +160,6 @@ start_addons() {
         { show_log kube-controller-manager; die "no default ServiceAccount"; }
 }
 
-start_network_policies() {
-    import_scratch_image "$NETWORK_POLICIES_IMAGE" network-policies kube-network-policies
-    write_network_policies_manifest | kubectl_admin apply -f - >/dev/null
-    if ! kubectl_admin -n kube-system rollout status daemonset/kube-network-policies --timeout=120s >/dev/null; then
-        kubectl_admin -n kube-system logs daemonset/kube-network-policies --tail=40 >&2 || true
-        die "kube-network-policies did not start"
-    fi
-}
-
 cmd_up() {
     require_root_linux
     local started=$SECONDS
@@ -185,7 +176,6 @@ cmd_up() {
     start_controllers
     start_node
     start_addons
-    start_network_policies
     date -u +%FT%TZ >"$READY_FILE"
     log "cluster ready in $((SECONDS - started)) s; export KUBECONFIG=$KUBECONFIG_PATH"
 }
