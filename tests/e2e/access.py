@@ -16,38 +16,30 @@ from tests.support.ports import free_port, wait_for_port
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 
 @contextlib.contextmanager
 def port_forward(namespace: str, target: str, remote_port: int | str) -> Iterator[str]:
     """`kubectl port-forward` target (pod/x or service/x) on a free loopback port; its base URL."""
     port = free_port()
-    process = subprocess.Popen(
-        [
-            KUBECTL,
-            f"--kubeconfig={KUBECONFIG}",
-            f"--namespace={namespace}",
-            "port-forward",
-            "--address=127.0.0.1",
-            target,
-            f"{port}:{remote_port}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        if not wait_for_port(port, timeout=30):
-            process.kill()
-            pytest.fail(f"port-forward to {target} did not listen: {process.communicate()[1]}")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
+    argv: list[str | Path] = [KUBECTL, f"--kubeconfig={KUBECONFIG}", f"-n={namespace}"]
+    argv += ["port-forward", "--address=127.0.0.1", target, f"{port}:{remote_port}"]
+    with subprocess.Popen(
+        argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    ) as process:
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+            if not wait_for_port(port, timeout=30):
+                process.kill()
+                pytest.fail(f"port-forward to {target} did not listen: {process.communicate()[1]}")
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate(timeout=10)
 
 
 def call(method: str, url: str, body: object = None, *, timeout: float = 10) -> tuple[int, object]:
