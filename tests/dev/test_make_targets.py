@@ -190,7 +190,9 @@ def test_verify_starts_skaffold_without_the_callers_secrets(
 
 def test_skaffold_wrapper_module_builds_the_pinned_version() -> None:
     go_mod = (REPO_ROOT / "k8s-dev" / "skaffold" / "go.mod").read_text()
-    required = re.search(r"^\s*github\.com/GoogleContainerTools/skaffold/v2 (\S+)", go_mod, re.M)
+    required = re.search(
+        r"^\s*github\.com/GoogleContainerTools/skaffold/v2 (\S+)", go_mod, re.MULTILINE
+    )
 
     assert required, "k8s-dev/skaffold/go.mod does not require Skaffold"
     assert required.group(1) == make_variable("SKAFFOLD_VERSION")
