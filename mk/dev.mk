@@ -7,7 +7,11 @@ KIND_VERSION := v0.32.0
 # The node image of the cluster is pinned in k8s-dev/kind-config.yaml (kindest/node v1.36.1,
 # the one published with this kind release); kubectl matches it.
 KUBECTL_VERSION := v1.36.1
-SKAFFOLD_VERSION := v2.22.1
+# Built from the Go module proxy (scripts/install-skaffold, wrapper module k8s-dev/skaffold):
+# the newest release the proxy serves; it reads skaffold.yaml's skaffold/v4beta13, as do newer
+# releases. The binary is cached outside the repository, per version.
+SKAFFOLD_VERSION := v2.16.1
+SKAFFOLD_CACHE ?= /var/cache/users-api/skaffold
 
 KIND := $(TOOLS_BIN)/kind
 KUBECTL := $(TOOLS_BIN)/kubectl
@@ -25,7 +29,6 @@ DEV_RELEASE := users-api
 DEV_OS := $(shell uname -s | tr '[:upper:]' '[:lower:]')
 DEV_ARCH := $(patsubst aarch64,arm64,$(patsubst x86_64,amd64,$(shell uname -m)))
 KUBECTL_URL = https://dl.k8s.io/release/$(KUBECTL_VERSION)/bin/$(DEV_OS)/$(DEV_ARCH)/kubectl
-SKAFFOLD_URL = https://storage.googleapis.com/skaffold/releases/$(SKAFFOLD_VERSION)/skaffold-$(DEV_OS)-$(DEV_ARCH)
 FETCH_RELEASE_BINARY := k8s-dev/fetch-release-binary
 
 DEV_TOOLS := $(KIND) $(KUBECTL) $(HELM) $(SKAFFOLD)
@@ -37,8 +40,8 @@ DEV_BUILD_OUTPUT := $(TOOLS)/skaffold-build.json
 .PHONY: tools
 tools: $(DEV_TOOLS) ## Install the pinned kind, kubectl, helm and skaffold into .tools/bin
 
-# kind and helm (mk/chart.mk) build from source with Go, like the other project tools;
-# kubectl and skaffold come as official release binaries, checked against their .sha256.
+# kind, helm (mk/chart.mk) and skaffold build from source with Go, like the other project
+# tools; kubectl comes as the official release binary, checked against its .sha256.
 $(KIND):
 	GOBIN=$(TOOLS_BIN) go install sigs.k8s.io/kind@$(KIND_VERSION)
 
@@ -46,7 +49,7 @@ $(KUBECTL):
 	$(FETCH_RELEASE_BINARY) $(KUBECTL_URL) $@
 
 $(SKAFFOLD):
-	$(FETCH_RELEASE_BINARY) $(SKAFFOLD_URL) $@
+	SKAFFOLD_CACHE=$(SKAFFOLD_CACHE) scripts/install-skaffold $(SKAFFOLD_VERSION) $(TOOLS_BIN)
 
 .PHONY: cluster
 cluster: $(KIND) $(KUBECTL) ## Create the kind cluster users-dev if absent (idempotent)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 SKAFFOLD_FILE = REPO_ROOT / "skaffold.yaml"
-SKAFFOLD_SCHEMA = REPO_ROOT / "tests" / "dev" / "skaffold-v4beta14.json"
+SKAFFOLD_SCHEMA = REPO_ROOT / "tests" / "dev" / "skaffold-v4beta13.json"
 KIND_CONFIG = REPO_ROOT / "k8s-dev" / "kind-config.yaml"
 DEV_VALUES = REPO_ROOT / "k8s-dev" / "values-dev.yaml"
 DOCKERFILE = REPO_ROOT / "Dockerfile"

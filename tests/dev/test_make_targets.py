@@ -90,8 +90,8 @@ def test_tools_dry_run_installs_each_pinned_tool_for_the_platform(
             f"/kubectl {bin_dir}/kubectl"
         ),
         (
-            "k8s-dev/fetch-release-binary https://storage.googleapis.com/skaffold/releases/"
-            f"{skaffold}/skaffold-{os_name}-{arch} {bin_dir}/skaffold"
+            f"SKAFFOLD_CACHE={make_variable('SKAFFOLD_CACHE')} scripts/install-skaffold"
+            f" {skaffold} {bin_dir}"
         ),
     ]
     assert sorted(result.stdout.splitlines()) == sorted(expected)
@@ -186,3 +186,13 @@ def test_verify_starts_skaffold_without_the_callers_secrets(
     environment = tools.verify_environment()
     assert "DEV_TEST_SECRET" not in environment
     assert re.search(r"^HOME=", environment, flags=re.MULTILINE)
+
+
+def test_skaffold_wrapper_module_builds_the_pinned_version() -> None:
+    go_mod = (REPO_ROOT / "k8s-dev" / "skaffold" / "go.mod").read_text()
+    required = re.search(
+        r"^\s*github\.com/GoogleContainerTools/skaffold/v2 (\S+)", go_mod, re.MULTILINE
+    )
+
+    assert required, "k8s-dev/skaffold/go.mod does not require Skaffold"
+    assert required.group(1) == make_variable("SKAFFOLD_VERSION")

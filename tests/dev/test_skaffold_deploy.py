@@ -1,7 +1,7 @@
-"""skaffold.yaml: valid v4beta14, free of known traps, and wired to the chart it deploys.
+"""skaffold.yaml: valid v4beta13, free of known traps, and wired to the chart it deploys.
 
-The schema is Skaffold's published JSON schema for skaffold/v4beta14, vendored next to this
-file (the original: ../shared/schemas/skaffold-v4beta14.json beside the repository).
+The schema is Skaffold's published JSON schema for skaffold/v4beta13, vendored next to this
+file (the original: ../shared/schemas/skaffold-v4beta13.json beside the repository).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 CONFIG = skaffold_config()
 PROFILES = [profile["name"] for profile in CONFIG.get("profiles", [])]
 EFFECTIVE = {"default": CONFIG, **{name: with_profile(CONFIG, name) for name in PROFILES}}
-SHARED_SCHEMA = REPO_ROOT.parent / "shared" / "schemas" / "skaffold-v4beta14.json"
+SHARED_SCHEMA = REPO_ROOT.parent / "shared" / "schemas" / "skaffold-v4beta13.json"
 TEMPLATE_VARIABLE = re.compile(r"{{\s*\.(\w+)\s*}}")
 # Skaffold v1 keys that v2 dropped or moved (image wiring is setValueTemplates now, raw
 # manifests live under `manifests`), and sync inference, which cannot follow the COPY
@@ -100,7 +100,7 @@ def values_path_exists(values: dict[str, Any], dotted: str) -> bool:
 
 
 @pytest.mark.parametrize("profile", EFFECTIVE)
-def test_config_validates_against_the_skaffold_v4beta14_schema(profile: str) -> None:
+def test_config_validates_against_the_skaffold_v4beta13_schema(profile: str) -> None:
     schema = json.loads(SKAFFOLD_SCHEMA.read_text())
     validator = jsonschema.Draft7Validator(schema)
     errors = [
@@ -108,13 +108,13 @@ def test_config_validates_against_the_skaffold_v4beta14_schema(profile: str) -> 
         for e in validator.iter_errors(EFFECTIVE[profile])
     ]
     assert not errors, "\n".join(errors)
-    assert EFFECTIVE[profile]["apiVersion"] == "skaffold/v4beta14"
+    assert EFFECTIVE[profile]["apiVersion"] == "skaffold/v4beta13"
 
 
 def test_schema_rejects_a_skaffold_v1_helm_release() -> None:
     schema = json.loads(SKAFFOLD_SCHEMA.read_text())
     v1 = {
-        "apiVersion": "skaffold/v4beta14",
+        "apiVersion": "skaffold/v4beta13",
         "kind": "Config",
         "deploy": {"helm": {"releases": [{"name": "x", "artifactOverrides": {"image": "x"}}]}},
     }
