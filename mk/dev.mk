@@ -32,6 +32,8 @@ KUBECTL_URL = https://dl.k8s.io/release/$(KUBECTL_VERSION)/bin/$(DEV_OS)/$(DEV_A
 FETCH_RELEASE_BINARY := k8s-dev/fetch-release-binary
 
 DEV_TOOLS := $(KIND) $(KUBECTL) $(HELM) $(SKAFFOLD)
+# tests/e2e/test_skaffold.py runs the pinned Skaffold against the e2e cluster.
+TEST_TOOLS += $(SKAFFOLD)
 # What `make verify` hands from `skaffold build` to `skaffold verify`.
 DEV_BUILD_OUTPUT := $(TOOLS)/skaffold-build.json
 

@@ -23,6 +23,8 @@ class LoadResult:
     failed: int
     first_failures: list[str]
     created: list[int]
+    retried_503: int
+    retried_503_types: list[str]
 
 
 def start_load(
@@ -77,4 +79,6 @@ def stop_load(kube: Kube) -> LoadResult:
         failed=report["failed"],
         first_failures=report["first_failures"],
         created=report["created"],
+        retried_503=report["retried_503_count"],
+        retried_503_types=report["retried_503"],
     )

@@ -92,6 +92,7 @@ def test_two_upgrades_keep_passwords_and_users_and_fail_no_request(
     ACKNOWLEDGED.update(load.created)
     figure("rollout_requests", load.requests)
     figure("rollout_failed_requests", load.failed)
+    figure("rollout_503_retried", f"{load.retried_503} {load.retried_503_types}")
     assert load.failed == 0, load.first_failures
     assert load.requests > 100, "the load ran too briefly to cover the rollouts"
     # Both upgrades rolled the app (revision 1 -> 3); MongoDB kept its one pod throughout.
