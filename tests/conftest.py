@@ -1,4 +1,4 @@
-"""Session-wide real dependencies: one FerretDB for the suite, or the server in MONGODB_URI."""
+"""Real dependencies: one FerretDB for the suite (or MONGODB_URI), and service processes."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support.app_process import AppProcess, local_env
 from tests.support.ferretdb import FerretDB
 from tests.support.tiers import find_tool
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
 
 
 @pytest.fixture(scope="session")
@@ -26,3 +28,19 @@ def ferretdb_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.start()
     yield server.uri
     server.stop()
+
+
+@pytest.fixture
+def start_app(ferretdb_uri: str, tmp_path: Path) -> Iterator[Callable[..., AppProcess]]:
+    """Start `python -m app` on a free port and its own database; extra env as keywords."""
+    started: list[AppProcess] = []
+
+    def start(**env: str) -> AppProcess:
+        process = AppProcess(local_env(ferretdb_uri, **env), tmp_path / f"app-{len(started)}.log")
+        started.append(process)
+        process.start()
+        return process
+
+    yield start
+    for process in started:
+        process.stop()

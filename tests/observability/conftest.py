@@ -6,12 +6,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.app_process import AppProcess, local_env
 from tests.support.jaeger import Jaeger
 from tests.support.tiers import find_tool
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
     from pathlib import Path
 
 
@@ -23,19 +22,3 @@ def jaeger(tmp_path: Path) -> Iterator[Jaeger]:
     server.start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def start_app(ferretdb_uri: str, tmp_path: Path) -> Iterator[Callable[..., AppProcess]]:
-    """Start `python -m app` on a free port and its own database; extra env as keywords."""
-    started: list[AppProcess] = []
-
-    def start(**env: str) -> AppProcess:
-        process = AppProcess(local_env(ferretdb_uri, **env), tmp_path / f"app-{len(started)}.log")
-        started.append(process)
-        process.start()
-        return process
-
-    yield start
-    for process in started:
-        process.stop()

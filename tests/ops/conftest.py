@@ -6,29 +6,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.app_process import AppProcess, local_env
 from tests.support.ferretdb import FerretDB
 from tests.support.tiers import find_tool
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
     from pathlib import Path
-
-
-@pytest.fixture
-def start_app(ferretdb_uri: str, tmp_path: Path) -> Iterator[Callable[..., AppProcess]]:
-    """Start `python -m app` on a free port and its own database; extra env as keywords."""
-    started: list[AppProcess] = []
-
-    def start(**env: str) -> AppProcess:
-        process = AppProcess(local_env(ferretdb_uri, **env), tmp_path / f"app-{len(started)}.log")
-        started.append(process)
-        process.start()
-        return process
-
-    yield start
-    for process in started:
-        process.stop()
 
 
 @pytest.fixture
