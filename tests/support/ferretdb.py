@@ -6,6 +6,7 @@ import subprocess
 from typing import TYPE_CHECKING
 
 from tests.support.ports import free_port, wait_for_port
+from tests.support.processes import terminate
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -57,10 +58,5 @@ class FerretDB:
             return
         if crash:
             self._process.kill()
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        terminate(self._process)
         self._process = None

@@ -10,6 +10,7 @@ import urllib.request
 from typing import TYPE_CHECKING, Any
 
 from tests.support.ports import free_port, wait_for_port
+from tests.support.processes import terminate
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -108,12 +109,7 @@ class Jaeger:
         """SIGTERM, then SIGKILL after 10 s."""
         if self._process is None:
             return
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        terminate(self._process)
         self._process = None
 
     def query(self, path: str) -> Any:

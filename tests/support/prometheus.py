@@ -15,6 +15,7 @@ import yaml
 
 from tests.support.blocking_http import http_status
 from tests.support.ports import free_port, wait_for_port
+from tests.support.processes import terminate
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -102,12 +103,7 @@ class Prometheus:
         """SIGTERM, then SIGKILL after 10 s."""
         if self._process is None:
             return
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        terminate(self._process)
         self._process = None
 
     def api(self, path: str, **params: str) -> Any:
