@@ -42,10 +42,19 @@ def port_forward(namespace: str, target: str, remote_port: int | str) -> Iterato
                 process.communicate(timeout=10)
 
 
-def call(method: str, url: str, body: object = None, *, timeout: float = 10) -> tuple[int, object]:
-    """One HTTP request; the status and the decoded JSON body (None when empty or not JSON)."""
+def call(
+    method: str,
+    url: str,
+    body: object = None,
+    *,
+    token: str | None = None,
+    timeout: float = 10,
+) -> tuple[int, object]:
+    """One HTTP request (with a bearer token if given); the status and the decoded JSON body."""
     data = None if body is None else json.dumps(body).encode()
     headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http

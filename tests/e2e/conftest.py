@@ -16,6 +16,7 @@ import pytest
 
 from tests.e2e.images import ClusterImages, build_and_load
 from tests.e2e.kube import KUBECONFIG, KUBECTL, READY_FILE, Kube, run
+from tests.e2e.release import CLIENT_ACCOUNT
 from tests.support.tiers import find_tool, unavailable
 
 if TYPE_CHECKING:
@@ -84,13 +85,17 @@ def images(cluster: Path) -> ClusterImages:  # noqa: ARG001 - built only once th
 
 @pytest.fixture(scope="module")
 def new_namespace(cluster: Path, helm: Path) -> Iterator[Callable[[str], Kube]]:
-    """Namespaces of this module (unique names), deleted afterwards with everything in them."""
+    """Namespaces of this module (unique names, each with release.py's client account).
+
+    Deleted afterwards with everything in them.
+    """
     created: list[Kube] = []
 
     def create(purpose: str) -> Kube:
         kube = Kube(namespace=f"e2e-{purpose}-{uuid.uuid4().hex[:6]}", helm_path=helm)
         run([KUBECTL, f"--kubeconfig={cluster}", "create", "namespace", kube.namespace], timeout=60)
         created.append(kube)
+        kube.kubectl("create", "serviceaccount", CLIENT_ACCOUNT)
         return kube
 
     yield create

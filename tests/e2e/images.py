@@ -30,16 +30,13 @@ class ClusterImages:
     mongodb_tag: str
 
     def values(self) -> list[str]:
-        """The values every e2e install changes from the chart's defaults: images, and auth off."""
+        """The values every e2e install changes from the chart's defaults: the images."""
         return [
             f"image.repository={self.app_repository}",
             f"image.tag={self.app_tag}",
             "mongodb.image.registry=docker.io",
             f"mongodb.image.repository={self.mongodb_repository}",
             f"mongodb.image.tag={self.mongodb_tag}",
-            # The load, the seed's curl flow and the read-backs call without credentials;
-            # authentication is tested in tests/api/security, not yet on the live cluster.
-            "auth.mode=none",
         ]
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tests.e2e.kube import Kube, eventually
+from tests.e2e.release import CLIENT_ACCOUNT, projected_token
 
 if TYPE_CHECKING:
     from tests.e2e.images import ClusterImages
@@ -30,14 +31,19 @@ class LoadResult:
 def start_load(
     kube: Kube, images: ClusterImages, service_url: str, *, workers: int = 4, limit: int = 10000
 ) -> int:
-    """Start the load pod (the app image ships Python) and wait until it runs; its first user id."""
+    """Start the load pod (the app image ships Python) and wait until it runs; its first user id.
+
+    It runs as release.py's client account, with that account's projected token.
+    """
     first_id = secrets.randbelow(2**40) * 1000 + 1
+    token_mount, token_volume = projected_token(expiration_seconds=3600)
     pod = {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {"name": POD},
         "spec": {
             "restartPolicy": "Never",
+            "serviceAccountName": CLIENT_ACCOUNT,
             "automountServiceAccountToken": False,
             "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001},
             "containers": [
@@ -48,8 +54,10 @@ def start_load(
                     "command": ["python", "-c", CLIENT_SOURCE],
                     "args": [service_url, str(workers), str(limit), str(first_id)],
                     "resources": {"requests": {"cpu": "10m", "memory": "64Mi"}},
+                    "volumeMounts": [token_mount],
                 }
             ],
+            "volumes": [token_volume],
         },
     }
     kube.kubectl("apply", "-f", "-", stdin=json.dumps(pod))

@@ -4,7 +4,9 @@ Passed to `python -c` in a pod of the app image: argv is BASE_URL WORKERS
 MAX_REQUESTS_PER_WORKER FIRST_ID. Each worker alternately creates a user and
 reads it back over a fresh connection per request, until /tmp/stop exists or
 it has sent its maximum; then one JSON line reports the counts, the first
-failures and the ids of the users whose creation was acknowledged.
+failures and the ids of the users whose creation was acknowledged. Every call
+carries the pod's projected ServiceAccount token, read from its file each time
+(the kubelet rotates it), as the chart's default authentication expects.
 
 A 503 problem with Retry-After is the service saying "not now, try again" (a
 database call that timed out, a shed request): the worker retries it after
@@ -27,6 +29,7 @@ from pathlib import Path
 
 # Created by the test (kubectl exec) when the rollout is over; the pod is the load's own.
 STOP_FILE = Path("/tmp/stop")  # noqa: S108
+TOKEN_FILE = Path("/var/run/secrets/users-api/token")
 
 
 RETRIES = 5
@@ -34,7 +37,8 @@ RETRIES = 5
 
 def request(method: str, url: str, body: bytes | None) -> tuple[int, str, float]:
     """(status, problem type or "", Retry-After seconds or 0) of one call."""
-    headers = {"Content-Type": "application/json"}
+    token = TOKEN_FILE.read_text().strip()
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     call = urllib.request.Request(url, data=body, method=method, headers=headers)  # noqa: S310
     try:
         with urllib.request.urlopen(call, timeout=10) as response:  # noqa: S310 - http

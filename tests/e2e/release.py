@@ -20,6 +20,24 @@ if TYPE_CHECKING:
 RELEASE = "users-api"
 APP = RELEASE  # the release name contains the chart name, so it is the full name
 MONGODB = f"{APP}-mongodb"
+# The chart authenticates /users with ServiceAccount tokens by default. The tests call as this
+# account of the release's namespace (created with it), given the writer role at every install,
+# as chart/templates/NOTES.txt tells a user to do.
+CLIENT_ACCOUNT = "e2e-client"
+AUDIENCE = "users-api"  # the chart's auth.audience
+# Where client pods find their token (file `token`); a path, not a secret.
+TOKEN_DIR = "/var/run/secrets/users-api"  # noqa: S105
+
+
+def projected_token(expiration_seconds: int) -> tuple[dict[str, object], dict[str, object]]:
+    """(volumeMount, volume) of a projected ServiceAccount token for the API's audience."""
+    mount: dict[str, object] = {"name": "token", "mountPath": TOKEN_DIR}
+    source = {"audience": AUDIENCE, "expirationSeconds": expiration_seconds, "path": "token"}
+    volume: dict[str, object] = {
+        "name": "token",
+        "projected": {"sources": [{"serviceAccountToken": source}]},
+    }
+    return mount, volume
 
 
 @dataclass(frozen=True)
@@ -28,7 +46,19 @@ class Release:
     images: ClusterImages
 
     def install(self, *values: str, chart: Path = CHART_DIR, upgrade: bool = False) -> None:
-        self.kube.install(RELEASE, *self.images.values(), *values, chart=chart, upgrade=upgrade)
+        role = f"auth.roles.{self.client_subject()}=writer"
+        self.kube.install(
+            RELEASE, *self.images.values(), role, *values, chart=chart, upgrade=upgrade
+        )
+
+    def client_subject(self) -> str:
+        return f"system:serviceaccount:{self.kube.namespace}:{CLIENT_ACCOUNT}"
+
+    def client_token(self) -> str:
+        """A token of the client account for the API's audience (`kubectl create token`)."""
+        return self.kube.kubectl(
+            "create", "token", CLIENT_ACCOUNT, f"--audience={AUDIENCE}", "--duration=1h"
+        ).strip()
 
     def ready_replicas(self, kind_name: str) -> tuple[int, int]:
         """(ready, desired) replicas of a Deployment or StatefulSet."""
@@ -45,13 +75,13 @@ class Release:
         return f"http://{APP}.{self.kube.namespace}.svc:80"
 
 
-def all_user_ids(base_url: str) -> set[int]:
+def all_user_ids(base_url: str, token: str) -> set[int]:
     """Every user id the API lists, page by page."""
     ids: set[int] = set()
     after: int | None = None
     while True:
         query = "limit=1000" + (f"&after={after}" if after is not None else "")
-        status, page = call("GET", f"{base_url}/users?{query}", timeout=30)
+        status, page = call("GET", f"{base_url}/users?{query}", token=token, timeout=30)
         assert status == 200, (status, page)
         assert isinstance(page, dict)
         ids.update(user["id"] for user in page["items"])

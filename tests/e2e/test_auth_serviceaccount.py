@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.e2e.kube import eventually
-from tests.e2e.release import Release
+from tests.e2e.release import Release, projected_token
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -42,6 +42,7 @@ print(json.dumps({"without": status({}), "with": status({"Authorization": "Beare
 def client_statuses(kube: Kube, images: ClusterImages, account: str, url: str) -> dict[str, int]:
     """Run a client pod as `account` with a projected token (audience users-api)."""
     name = f"client-{account}"
+    token_mount, token_volume = projected_token(expiration_seconds=600)
     pod = {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -57,25 +58,10 @@ def client_statuses(kube: Kube, images: ClusterImages, account: str, url: str) -
                     "image": f"{images.app_repository}:{images.app_tag}",
                     "command": ["python", "-c", CLIENT_SOURCE, url],
                     "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}},
-                    "volumeMounts": [{"name": "token", "mountPath": "/var/run/secrets/users-api"}],
+                    "volumeMounts": [token_mount],
                 }
             ],
-            "volumes": [
-                {
-                    "name": "token",
-                    "projected": {
-                        "sources": [
-                            {
-                                "serviceAccountToken": {
-                                    "audience": "users-api",
-                                    "expirationSeconds": 600,
-                                    "path": "token",
-                                }
-                            }
-                        ]
-                    },
-                }
-            ],
+            "volumes": [token_volume],
         },
     }
     kube.kubectl("apply", "-f", "-", stdin=json.dumps(pod))

@@ -13,7 +13,9 @@ from tests.e2e.kube import eventually
 from tests.e2e.load import start_load, stop_load
 from tests.e2e.release import (
     APP,
+    AUDIENCE,
     MONGODB,
+    RELEASE,
     Release,
     all_user_ids,
     bumped_patch,
@@ -62,10 +64,17 @@ def test_helm_test_round_trips_a_user_through_the_service(release: Release) -> N
 
 
 def test_seed_curl_flow_works_through_the_service(release: Release) -> None:
-    # NOTES.txt: curl localhost:8080/users --data '{"id": 2, ...}'; curl 'localhost:8080/users?id=2'
+    # NOTES.txt, with the default authentication: a token of an account given a role, then
+    # curl -H "Authorization: Bearer $TOKEN" localhost:8080/users --data '{"id": 2, ...}' and
+    # curl -H "Authorization: Bearer $TOKEN" 'localhost:8080/users?id=2'
+    notes = release.kube.helm("get", "notes", RELEASE)
+    assert f"create token me --audience {AUDIENCE}" in notes, notes
+    assert 'curl -H "Authorization: Bearer $TOKEN" localhost:8080/users --data' in notes, notes
+    token = release.client_token()
     with port_forward(release.kube.namespace, f"service/{APP}", 80) as base:
-        assert call("POST", f"{base}/users", SEED_USER)[0] == 201
-        status, user = call("GET", f"{base}/users?id=2")
+        assert call("POST", f"{base}/users", SEED_USER)[0] == 401  # no token: refused
+        assert call("POST", f"{base}/users", SEED_USER, token=token)[0] == 201
+        status, user = call("GET", f"{base}/users?id=2", token=token)
     assert status == 200
     assert isinstance(user, dict)
     assert SEED_USER.items() <= user.items()
@@ -104,7 +113,7 @@ def test_two_upgrades_keep_passwords_and_users_and_fail_no_request(
     figure("passwords_unchanged", after == passwords)
     assert after == passwords
     with port_forward(release.kube.namespace, f"service/{APP}", 80) as base:
-        missing = ACKNOWLEDGED - all_user_ids(base)
+        missing = ACKNOWLEDGED - all_user_ids(base, release.client_token())
     figure(
         "users_read_back_after_upgrades", f"{len(ACKNOWLEDGED) - len(missing)}/{len(ACKNOWLEDGED)}"
     )
@@ -141,7 +150,7 @@ def test_mongodb_restart_turns_readiness_503_then_recovers_with_all_users(
     release.kube.rollout_status(f"statefulset/{MONGODB}")
     with port_forward(release.kube.namespace, f"service/{APP}", 80) as base:
         eventually(lambda: status_of(f"{base}/readyz") == 200, within=120, what="the Service")
-        missing = ACKNOWLEDGED - all_user_ids(base)
+        missing = ACKNOWLEDGED - all_user_ids(base, release.client_token())
     figure(
         "users_read_back_after_mongodb_restart",
         f"{len(ACKNOWLEDGED) - len(missing)}/{len(ACKNOWLEDGED)}",

@@ -28,7 +28,7 @@ def test_uninstall_keeps_secret_and_volume_and_reinstall_finds_old_data(
     release = Release(kube=new_namespace("reinstall"), images=images)
     release.install()
     with port_forward(release.kube.namespace, f"service/{APP}", 80) as base:
-        assert call("POST", f"{base}/users", USER)[0] == 201
+        assert call("POST", f"{base}/users", USER, token=release.client_token())[0] == 201
     passwords = release.passwords()
 
     release.kube.helm("uninstall", RELEASE, "--wait", "--timeout=5m", timeout=360)
@@ -46,7 +46,7 @@ def test_uninstall_keeps_secret_and_volume_and_reinstall_finds_old_data(
     figure("passwords_unchanged_after_reinstall", reinstalled == passwords)
     assert reinstalled == passwords
     with port_forward(release.kube.namespace, f"service/{APP}", 80) as base:
-        status, user = call("GET", f"{base}/users/{USER['id']}")
+        status, user = call("GET", f"{base}/users/{USER['id']}", token=release.client_token())
     assert status == 200
     assert isinstance(user, dict)
     assert USER.items() <= user.items()
