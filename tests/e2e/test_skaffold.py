@@ -136,6 +136,7 @@ def test_skaffold_run_pushes_to_the_registry_and_deploys_a_working_release(
     skaffold_cli: Callable[..., list[str]],
     skaffold_env: dict[str, str],
     workspace: Path,
+    figure: Callable[[str, object], None],
 ) -> None:
     kube = new_namespace("skaffold-run")
     started = time.monotonic()
@@ -149,7 +150,7 @@ def test_skaffold_run_pushes_to_the_registry_and_deploys_a_working_release(
         check=False,
     )
     assert done.returncode == 0, (done.stdout + done.stderr)[-6000:] + kube.logs_on_failure()
-    print(f"skaffold run: built, pushed and deployed in {time.monotonic() - started:.0f}s")
+    figure("skaffold_run_seconds", round(time.monotonic() - started))  # build, push, deploy
 
     image = app_pod(kube)["spec"]["containers"][0]["image"]  # type: ignore[index]
     with port_forward(kube.namespace, f"service/{RELEASE}", 80) as url:
@@ -216,7 +217,9 @@ def openapi_description(kube: Kube, pod: str) -> str | None:
 
 
 def test_skaffold_dev_syncs_a_saved_py_file_and_the_server_restarts(
-    dev_session: tuple[Kube, subprocess.Popen[bytes], Path], workspace: Path
+    dev_session: tuple[Kube, subprocess.Popen[bytes], Path],
+    workspace: Path,
+    figure: Callable[[str, object], None],
 ) -> None:
     kube, _, log = dev_session
     pod = str(app_pod(kube)["metadata"]["name"])  # type: ignore[index]
@@ -230,7 +233,7 @@ def test_skaffold_dev_syncs_a_saved_py_file_and_the_server_restarts(
         what=f"the edit of {SYNCED_FILE} to be served (skaffold log: {log})",
         every=0.2,
     )
-    print(f"sync-to-restart: save -> new code answering in {seconds:.1f}s")
+    figure("sync_to_restart_seconds", round(seconds, 1))  # save -> new code answering
     after = app_pod(kube)
 
     # Synced into the same pod and restarted in place: no rebuild, no new pod.
@@ -240,6 +243,7 @@ def test_skaffold_dev_syncs_a_saved_py_file_and_the_server_restarts(
 
 def test_sigint_stops_skaffold_dev_and_removes_the_release(
     dev_session: tuple[Kube, subprocess.Popen[bytes], Path],
+    figure: Callable[[str, object], None],
 ) -> None:
     kube, process, log = dev_session
     started = time.monotonic()
@@ -250,7 +254,7 @@ def test_sigint_stops_skaffold_dev_and_removes_the_release(
         pytest.fail(
             f"skaffold dev still running 300 s after SIGINT; log: {log.read_text()[-3000:]}"
         )
-    print(f"SIGINT -> skaffold dev exited {code} after {time.monotonic() - started:.1f}s")
+    figure("sigint_exit", f"code {code} after {time.monotonic() - started:.1f}s")
     releases = kube.helm("list", "--short").split()
 
     assert releases == []
