@@ -125,19 +125,23 @@ class Metrics:
         With `exemplar` (tracing on) each latency observation carries the
         current trace id, shown in the OpenMetrics exposition.
         """
-        counters = functools.cache(self.requests.labels)
-        timers = functools.cache(self.request_seconds.labels)
+        @functools.cache
+        def children(method: str, route: str, status: int) -> tuple[Counter, Histogram]:
+            labels = (method, route, str(status))
+            return self.requests.labels(*labels), self.request_seconds.labels(*labels)
 
         def record(method: str, route: str, status: int, seconds: float) -> None:
-            counters(method, route, str(status)).inc()
-            timers(method, route, str(status)).observe(seconds)
+            counter, timer = children(method, route, status)
+            counter.inc()
+            timer.observe(seconds)
 
         if exemplar is None:
             return record
 
         def record_with_exemplar(method: str, route: str, status: int, seconds: float) -> None:
-            counters(method, route, str(status)).inc()
-            timers(method, route, str(status)).observe(seconds, exemplar())
+            counter, timer = children(method, route, status)
+            counter.inc()
+            timer.observe(seconds, exemplar())
 
         return record_with_exemplar
 

@@ -46,8 +46,12 @@ def make_observability_middleware(
     readiness: Readiness,
     exemplar: Callable[[], dict[str, str] | None] | None = None,
 ) -> Middleware:
-    """Build the outer middleware, so it sees the final status of every request."""
-    access_log = structlog.get_logger("app.access")
+    """Build the outer middleware, so it sees the final status of every request.
+
+    Call it after logging is configured: the access logger is resolved here
+    once, since structlog's lazy proxy costs microseconds on every call.
+    """
+    access_log = structlog.get_logger("app.access").bind()
     metrics.requests_in_flight.set_function(lambda: in_flight.count)
     metrics.ready.set_function(lambda: float(readiness.ready))
     record_request = metrics.request_recorder(exemplar=exemplar)

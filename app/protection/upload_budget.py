@@ -57,9 +57,11 @@ def make_upload_budget_middleware(*, budget: UploadBudget, max_body_bytes: int) 
 
     @web.middleware
     async def limit_uploads(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not request.body_exists:  # most requests: GET, DELETE, probes
+            return await handler(request)
         declared = request.content_length
-        if not request.body_exists or (declared is not None and declared > max_body_bytes):
-            return await handler(request)  # nothing to buffer, or a 413 without reading
+        if declared is not None and declared > max_body_bytes:
+            return await handler(request)  # a 413 without reading
         size = reservation_bytes(max_body_bytes if declared is None else declared)
         if not budget.try_reserve(size):
             raise UploadBudgetExhausted
