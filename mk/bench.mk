@@ -17,9 +17,10 @@ SCALING_ARGS ?=
 ##@ Benchmarks
 
 .PHONY: bench
-bench: deps $(FERRETDB) ## wrk vs raw PyMongo and bare aiohttp, then bench-hostile, bench-tracing and bench-auth; writes bench/results/ and the README table
+bench: deps $(FERRETDB) ## wrk vs raw PyMongo and bare aiohttp, then bench-hostile, the protections', tracing's and auth's cost; writes bench/results/ and the README table
 	$(PYTHON) -m bench $(BENCH_ARGS)
 	$(PYTHON) -m bench.hostile $(BENCH_HOSTILE_ARGS)
+	$(PYTHON) -m bench.protection_costs
 	$(PYTHON) -m bench.tracing_cost
 	$(PYTHON) -m bench.auth_cost
 
