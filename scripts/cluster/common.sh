@@ -6,6 +6,8 @@
 KUBERNETES_VERSION=v1.36.1
 ETCD_VERSION=v3.6.8
 COREDNS_VERSION=v1.14.2
+# The newest kube-router the Go module proxy serves; only its NetworkPolicy firewall runs.
+KUBE_ROUTER_VERSION=v2.1.0
 
 CLUSTER_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE_DIR=${LOCAL_CLUSTER_CACHE:-/var/cache/users-api/cluster}
