@@ -53,5 +53,6 @@ cmd_build() {
     link_commands "$(build_module etcd "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=$ETCD_VERSION")" etcd
     link_commands "$(build_module coredns "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION")" coredns
     link_commands "$(build_module pause "-s -w")" pause
+    link_commands "$(build_module kube-router "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION -X github.com/cloudnativelabs/kube-router/v2/pkg/version.BuildDate=2026-01-01T00:00:00Z")" kube-router
     log "binaries ready in $BIN_DIR ($("$BIN_DIR/kubectl" version --client 2>/dev/null | head -n1))"
 }

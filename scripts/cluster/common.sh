@@ -6,6 +6,8 @@
 KUBERNETES_VERSION=v1.36.1
 ETCD_VERSION=v3.6.8
 COREDNS_VERSION=v1.14.2
+# The newest kube-router the Go module proxy serves; only its NetworkPolicy firewall runs.
+KUBE_ROUTER_VERSION=v2.1.0
 
 CLUSTER_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE_DIR=${LOCAL_CLUSTER_CACHE:-/var/cache/users-api/cluster}
@@ -36,6 +38,13 @@ REGISTRY_ADDR=127.0.0.1:5000
 PAUSE_IMAGE=users-api.local/pause:1
 STORAGE_CLASS=standard
 VOLUMES_DIR=$STATE_DIR/volumes
+# kube-router as a NetworkPolicy controller only: it must not route (one bridge does) nor
+# replace kube-proxy. Shared by `up` and by `down`'s --cleanup-config.
+KUBE_ROUTER_FLAGS=(--run-firewall=true --run-router=false --run-service-proxy=false
+    --kubeconfig="$KUBECONFIG_PATH" --hostname-override="$NODE_NAME"
+    --service-cluster-ip-range="$SERVICE_CIDR" --health-port=0 --metrics-port=0)
+# The chain its first sync creates (FORWARD jumps to it).
+KUBE_ROUTER_CHAIN=KUBE-ROUTER-FORWARD
 
 CONTAINERD_SOCK=$RUN_DIR/containerd/containerd.sock
 # Debian's docker.io client has BuildKit built in; newer clients want the buildx plugin.

@@ -1,6 +1,27 @@
 # `local-cluster down`: stop every component by its PID file and undo what the
 # cluster changed on the host (sourced by scripts/local-cluster).
 
+# Stop enforcing NetworkPolicies while the API server still answers: kube-router's cleanup
+# reads the node from it, then removes its chains, the jumps into them and its ipsets.
+# Whatever it leaves (the API server was down) goes with the KUBE-* chains and remove_ipsets.
+stop_network_policies() {
+    stop_component kube-router
+    if [[ -x $BIN_DIR/kube-router ]] && command -v ipset >/dev/null; then
+        "$BIN_DIR/kube-router" "${KUBE_ROUTER_FLAGS[@]}" --cleanup-config >>"$LOG_DIR/kube-router.log" 2>&1 ||
+            log "kube-router --cleanup-config failed (see $LOG_DIR/kube-router.log)"
+    fi
+}
+
+# kube-router's KUBE-SRC-/KUBE-DST- sets and the TMP- sets of an interrupted swap (each a
+# prefix and 16 base32 characters); only once no rule refers to them (after remove_iptables_chains).
+remove_ipsets() {
+    command -v ipset >/dev/null || return 0
+    local set
+    for set in $(ipset list -n 2>/dev/null | grep -E '^(KUBE-SRC|KUBE-DST|TMP)-[A-Z2-7]{16}$'); do
+        ipset destroy "$set" 2>/dev/null || log "could not destroy ipset $set"
+    done
+}
+
 # Kill every container of our containerd (pods are not drained: this is teardown).
 remove_containers() {
     component_pid containerd >/dev/null || return 0
@@ -92,6 +113,7 @@ cmd_down() {
     require_root_linux
     local started=$SECONDS
     rm -f "$READY_FILE"
+    stop_network_policies
     # Nothing may restart pods while they are removed.
     stop_component kubelet
     stop_component volume-provisioner
@@ -111,6 +133,7 @@ cmd_down() {
     unmount_under "$STATE_DIR" "$RUN_DIR"
     remove_network_namespaces
     remove_iptables_chains
+    remove_ipsets
     remove_cgroups
     ip link delete "$CNI_BRIDGE" 2>/dev/null || true
     ip link delete "$NODE_VETH" 2>/dev/null || true

@@ -141,6 +141,17 @@ start_node() {
         { show_log kubelet; show_log kube-controller-manager; die "the node did not become Ready"; }
 }
 
+# NetworkPolicy enforcement: kube-router's firewall (iptables and ipset), nothing else of it.
+# kind's kube-network-policies needs NFNETLINK_QUEUE, which CI's kernel lacks. It reads the
+# node's address from the API, so it starts once the node is registered; its health port
+# would listen on every interface, so it is off and the first sync's chain is awaited instead.
+start_network_policies() {
+    command -v ipset >/dev/null || die "ipset is not installed (Debian's ipset): kube-router's firewall needs it"
+    start_component kube-router "$BIN_DIR/kube-router" "${KUBE_ROUTER_FLAGS[@]}"
+    wait_for 60 "kube-router's $KUBE_ROUTER_CHAIN chain" iptables -w 5 -n -L "$KUBE_ROUTER_CHAIN" ||
+        { show_log kube-router; die "kube-router set up no firewall"; }
+}
+
 start_addons() {
     write_corefile
     start_component coredns "$BIN_DIR/coredns" -conf "$STATE_DIR/Corefile"
@@ -175,6 +186,7 @@ cmd_up() {
     start_apiserver
     start_controllers
     start_node
+    start_network_policies
     start_addons
     date -u +%FT%TZ >"$READY_FILE"
     log "cluster ready in $((SECONDS - started)) s; export KUBECONFIG=$KUBECONFIG_PATH"
