@@ -125,6 +125,7 @@ class Metrics:
         With `exemplar` (tracing on) each latency observation carries the
         current trace id, shown in the OpenMetrics exposition.
         """
+
         @functools.cache
         def children(method: str, route: str, status: int) -> tuple[Counter, Histogram]:
             labels = (method, route, str(status))
