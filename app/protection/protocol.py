@@ -132,9 +132,7 @@ class GuardedRequestHandler(RequestHandler):
         between_requests = self._last_payload is None or self._last_payload.is_eof()
         super().data_received(data)
         if self._request_count > requests_before:
-            # The common case, a whole request in one read: no timer was armed, none is made.
-            if self._header_deadline is not None:
-                self._disarm_header_deadline()
+            self._disarm_header_deadline()
             message, self._last_payload = self._messages[-1] if self._messages else (None, None)
             if isinstance(message, _ErrInfo):
                 self._fail_unfinished_body(message)
