@@ -35,11 +35,12 @@ from prometheus_client import CollectorRegistry
 from app.main import PUBLIC_ROUTES
 from app.security.setup import build_security
 from app.settings import Settings
+from bench.middleware_baseline import noop_handler, pass_through
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from aiohttp.typedefs import Handler, Middleware
+    from aiohttp.typedefs import Middleware
 
 SUBJECT = "system:serviceaccount:bench:client"
 TARGET_MICROSECONDS = 50.0
@@ -52,15 +53,6 @@ class Result:
     name: str
     microseconds: float
     requests: int
-
-
-async def _noop(_: web.Request) -> web.StreamResponse:
-    return web.Response()
-
-
-@web.middleware
-async def _pass_through(request: web.Request, handler: Handler) -> web.StreamResponse:
-    return await handler(request)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +71,7 @@ class _Request:
 def _request_factory(app: web.Application) -> Callable[[str], web.Request]:
     """GET /users/1 with a token, matched like the router matches it."""
     resource = app.router.add_resource("/users/{id}")
-    route = resource.add_route("GET", _noop)
+    route = resource.add_route("GET", noop_handler)
     match_info = web.UrlMappingMatchInfo({"id": "1"}, route)
 
     def make(token: str) -> web.Request:
@@ -93,7 +85,7 @@ async def _cpu_per_request(middleware: Middleware, requests: list[web.Request]) 
     gc.collect()
     started = time.process_time()
     for request in requests:
-        response = await middleware(request, _noop)
+        response = await middleware(request, noop_handler)
         if response.status != 200:  # noqa: PLR2004
             raise SystemExit(f"bench: auth refused a bench request: {response.status}")
     return (time.process_time() - started) / len(requests)
@@ -161,8 +153,8 @@ async def _jwt_results(requests: int) -> list[Result]:
                 }
                 return jwt.encode(claims, keys[kid], algorithm=algorithm, headers={"kid": kid})
 
-            await middleware(make(token("rsa", "RS256")), _noop)  # loads the keys
-            baseline = await _cpu_per_request(_pass_through, [make("x")] * requests)
+            await middleware(make(token("rsa", "RS256")), noop_handler)  # loads the keys
+            baseline = await _cpu_per_request(pass_through, [make("x")] * requests)
             same = token("rsa", "RS256")
             cached = await _cpu_per_request(middleware, [make(same) for _ in range(requests)])
             results.append(
@@ -203,7 +195,7 @@ async def _api_key_result(requests: int) -> Result:
             settings, registry=CollectorRegistry(), public_routes=PUBLIC_ROUTES
         )
     make = _request_factory(web.Application())
-    baseline = await _cpu_per_request(_pass_through, [make("x")] * requests)
+    baseline = await _cpu_per_request(pass_through, [make("x")] * requests)
     cost = await _cpu_per_request(security.middlewares[0], [make(key) for _ in range(requests)])
     return Result("API key (10 keys, constant-time compare)", (cost - baseline) * 1e6, requests)
 

@@ -32,13 +32,13 @@ from app.protection.protocol import ConnectionGuard, GuardedAppRunner
 from app.protection.upload_budget import UploadBudget, make_upload_budget_middleware
 from bench.database import REPO
 from bench.hostile_clients import exchange
+from bench.middleware_baseline import noop_handler, pass_through
 from bench.processes import LOOPBACK, child_process, cpu_seconds, free_port, wait_until_listening
 from bench.trivial import get_constant
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Coroutine
 
-    from aiohttp.typedefs import Handler
 
 _ITERATIONS = 50_000
 _REQUESTS = 20_000
@@ -53,15 +53,6 @@ class _Request:
 
     body_exists: bool
     content_length: int | None
-
-
-async def _noop(_: web.Request) -> web.StreamResponse:
-    return web.Response()
-
-
-@web.middleware
-async def _pass_through(request: web.Request, handler: Handler) -> web.StreamResponse:
-    return await handler(request)
 
 
 def _per_call_us(make_call: Callable[[], Awaitable[object]]) -> float:
@@ -89,8 +80,8 @@ def upload_budget_costs() -> list[str]:
     lines = []
     for name, stand_in in (("GET (no body)", get), ("POST (2.5 KB body)", post)):
         request = cast("web.Request", stand_in)  # only body_exists and content_length are read
-        base = _per_call_us(partial(_pass_through, request, _noop))
-        cost = _per_call_us(partial(limit, request, _noop))
+        base = _per_call_us(partial(pass_through, request, noop_handler))
+        cost = _per_call_us(partial(limit, request, noop_handler))
         lines.append(f"Upload budget on {name}: {cost - base:+.2f} us/request")
     return lines
 
