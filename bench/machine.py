@@ -48,7 +48,8 @@ def git_revision() -> str:
             "uv.lock",
         ]
     )
-    return f"{revision}-dirty" if dirty else revision
+    # _command says "unknown" for empty output: that is a clean tree, not a dirty one.
+    return f"{revision}-dirty" if dirty != "unknown" else revision
 
 
 def describe_machine() -> dict[str, str]:
